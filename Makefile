@@ -1,0 +1,61 @@
+# Parley's two commands: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+
+# uv from the PATH, or installed for this user with pip the first time.
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --frozen
+
+.PHONY: run test setup python frontend browser lint typecheck pytest messages bench-hub clean
+
+run: setup ## Set everything up and serve Parley on the embedded default.
+	$(RUN) parley db upgrade
+	$(RUN) parley serve
+
+test: setup browser ## Install what tests need, then lint, type-check and run every test.
+	$(MAKE) --no-print-directory lint typecheck pytest
+
+setup: python frontend
+
+python: .venv/.synced
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv
+	$(UV) sync --frozen
+	@touch $@
+
+frontend: src/parley/static/dist/.built
+src/parley/static/dist/.built: package.json package-lock.json frontend/build.mjs $(shell find frontend/src -type f)
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	@touch $@
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; \
+	  else echo "Chromium is missing: install Debian's 'chromium' package to run the browser tests." >&2; fi; \
+	fi
+
+lint:
+	$(RUN) ruff format --check src tests bench
+	$(RUN) ruff check src tests bench
+
+typecheck:
+	$(RUN) mypy
+
+pytest:
+	$(RUN) pytest $(PYTEST_ARGS)
+
+# The meeting hub under load: 100, 500 and 1000 participants, embedded and over Redis.
+bench-hub: setup
+	ulimit -n 16384 && $(RUN) python bench/meeting_hub.py
+
+# Refresh the catalogue from the code; translate the new entries in the .po file.
+messages:
+	$(RUN) pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output -o var/messages.pot .
+	$(RUN) pybabel update -i var/messages.pot -d src/parley/locale --no-location --omit-header -w 100
+
+clean:
+	rm -rf .venv node_modules src/parley/static/dist .mypy_cache .ruff_cache .pytest_cache

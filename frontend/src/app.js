@@ -1,0 +1,23 @@
+// Entry point of every page: htmx with the CSRF header, and the small shared behaviours.
+import htmx from "htmx.org";
+import { csrfToken } from "./csrf.js";
+import { initialize as initializeCopy } from "./copy.js";
+import { initialize as initializeMeeting } from "./meeting.js";
+import { initialize as initializeRoom } from "./room.js";
+
+window.htmx = htmx;
+
+document.addEventListener("htmx:configRequest", (event) => {
+  event.detail.headers["X-CSRF-Token"] = csrfToken();
+});
+
+// Forms marked `data-confirm` ask before they are sent (for deleting, closing…).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form.dataset && form.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
+initializeCopy();
+initializeRoom();
+initializeMeeting();

@@ -1,0 +1,3 @@
+"""Parley: self-hosted web conferencing."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,67 @@
+"""What the accounts pages and API share: logging in with rate limits, the session cookie."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts import service
+from parley.accounts.models import User
+from parley.csrf import SESSION_COOKIE
+from parley.errors import N_, NotAuthenticated, TooManyRequests
+from parley.settings import Settings
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def attempt_login(
+    *, request: Request, db: AsyncSession, email: str, password: str
+) -> tuple[User, str]:
+    """Check credentials under the login rate limit; return the user and a session token."""
+    limiter = request.app.state.login_limiter
+    keys = (f"login:ip:{client_address(request)}", f"login:email:{email.strip().lower()}")
+    if not await limiter.allowed(*keys):
+        raise TooManyRequests(
+            N_("Too many failed attempts. Wait a minute, then try again."), code="rate_limited"
+        )
+    user = await service.authenticate(db=db, email=email, password=password)
+    if user is None:
+        await limiter.hit(*keys)
+        raise NotAuthenticated(N_("Wrong email or password."), code="bad_credentials")
+    settings: Settings = request.app.state.settings
+    token = await service.start_session(
+        db=db,
+        user=user,
+        days=settings.session_days,
+        user_agent=request.headers.get("user-agent", ""),
+    )
+    return user, token
+
+
+def set_session_cookie(response: Response, *, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def clear_session_cookie(response: Response, *, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Keep `target` only if it is a path on this site; never redirect elsewhere."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(ord(c) < 32 or c == "\\" for c in target):
+        return "/"
+    return target

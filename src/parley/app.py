@@ -1,0 +1,197 @@
+"""The application factory: `create_app(settings)` builds everything, with no module globals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from parley import __version__, db, i18n, migrations
+from parley.accounts import pages as account_pages
+from parley.accounts import views as account_views
+from parley.admin import pages as admin_pages
+from parley.admin import views as admin_views
+from parley.bus import create_bus
+from parley.csrf import CsrfCookieMiddleware
+from parley.errors import N_, NotAuthenticated, ParleyError
+from parley.health import router as health_router
+from parley.meetings import pages as meeting_pages
+from parley.meetings.hub import Hubs
+from parley.ratelimit import RateLimiter
+from parley.rooms import live as room_live
+from parley.rooms import pages as room_pages
+from parley.rooms import views as room_views
+from parley.settings import Settings
+from parley.templating import STATIC_DIR, create_templates, render
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        b"connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; "
+        b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+]
+
+
+class LanguageMiddleware:
+    """Use the browser's language for the request; a logged-in person's profile overrides it."""
+
+    def __init__(self, app: ASGIApp, *, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in {"http", "websocket"}:
+            header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+            i18n.set_language(i18n.negotiate(header, default=self.default))
+        await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _error_response(
+    request: Request, status: int, code: str, message: str, extra: dict[str, Any] | None = None
+) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"code": code, "detail": message, **(extra or {})}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"code": exc.code, "detail": i18n.gettext(exc.message)},
+                status_code=401,
+                headers={"www-authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(ParleyError)
+    async def parley_error(request: Request, exc: ParleyError) -> Response:
+        message = i18n.gettext(exc.message, **exc.params)
+        return _error_response(request, exc.status_code, exc.code, message, exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {
+            404: N_("This page does not exist."),
+            405: N_("This action is not allowed here."),
+        }
+        message = i18n.gettext(messages.get(exc.status_code, str(exc.detail)))
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error_response(request, exc.status_code, code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        message = i18n.gettext(N_("Some of the data sent is not valid."))
+        if _wants_json(request):
+            return JSONResponse(
+                {"code": "invalid", "detail": message, "errors": errors}, status_code=422
+            )
+        return render(request, "error.html", {"status": 422, "message": message}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        message = i18n.gettext(N_("Something went wrong on our side. Please try again."))
+        return _error_response(request, 500, "server_error", message)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the Parley application for `settings` (read from the environment by default)."""
+    settings = settings or Settings()
+    secret = settings.secret()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = db.create_engine(settings.effective_database_url)
+        if settings.auto_migrate:
+            await migrations.upgrade(engine)
+        bus = create_bus(settings.bus_url)
+        await bus.connect()
+        app.state.engine = engine
+        app.state.sessionmaker = db.session_factory(engine)
+        app.state.bus = bus
+        app.state.hubs = hubs = Hubs(bus=bus, sessions=app.state.sessionmaker)
+        await hubs.start()
+        log.info("parley started", extra={"url": settings.effective_public_url})
+        try:
+            yield
+        finally:
+            await hubs.stop()
+            await bus.disconnect()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Parley",
+        version=__version__,
+        description="Parley's REST API. Authenticate with a session cookie "
+        "(`POST /api/v1/auth/login`) or with `Authorization: Bearer <personal API token>`.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.secret = secret
+    app.state.templates = create_templates()
+    app.state.login_limiter = RateLimiter(settings.login_attempts)
+    app.state.code_limiter = RateLimiter(settings.access_code_attempts)
+
+    _install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(account_views.router)
+    app.include_router(admin_views.router)
+    app.include_router(room_views.router)
+    app.include_router(account_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(room_pages.router)
+    app.include_router(room_live.router)
+    app.include_router(meeting_pages.router)
+    STATIC_DIR.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.add_middleware(LanguageMiddleware, default=settings.default_language)
+    app.add_middleware(CsrfCookieMiddleware, secret=secret, secure=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

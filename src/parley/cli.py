@@ -1,0 +1,182 @@
+"""The `parley` command: serve, migrate, and manage accounts from a shell."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley import db, logs, migrations
+from parley.accounts import service as accounts
+from parley.accounts.schemas import UserCreate
+from parley.errors import ParleyError
+from parley.settings import Settings
+
+T = TypeVar("T")
+
+
+def _run_with_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = db.create_engine(settings.effective_database_url)
+        try:
+            if settings.auto_migrate:
+                await migrations.upgrade(engine)
+            async with db.session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group()
+@click.pass_context
+def cli(context: click.Context) -> None:
+    """Parley, self-hosted web conferencing."""
+    settings = Settings()
+    logs.configure(log_format=settings.log_format, level=settings.log_level)
+    context.obj = settings
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (PARLEY_HOST).")
+@click.option("--port", type=int, help="Port to listen on (PARLEY_PORT).")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve Parley over HTTP, applying pending database migrations first."""
+    import uvicorn
+
+    from parley.app import create_app
+
+    settings = settings.model_copy(
+        update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    )
+    app = create_app(settings)
+    click.echo(f"Parley is starting: open {settings.effective_public_url}/ in your browser.")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+        ws=settings.websocket_implementation,
+        ws_max_size=1 << 20,
+        # Compression keeps a zlib state per socket (over 100 KiB each) for messages that
+        # are mostly a few hundred bytes: not worth it (bench/meeting_hub.py).
+        ws_per_message_deflate=False,
+    )
+
+
+@cli.group(name="db")
+def db_group() -> None:
+    """Database maintenance."""
+
+
+@db_group.command()
+@click.pass_obj
+def upgrade(settings: Settings) -> None:
+    """Apply every pending migration."""
+
+    async def run() -> None:
+        engine = db.create_engine(settings.effective_database_url)
+        try:
+            await migrations.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    click.echo("The database is up to date.")
+
+
+@db_group.command()
+@click.option("-m", "--message", required=True, help="What the migration does.")
+@click.pass_obj
+def revision(settings: Settings, message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+
+    async def run() -> None:
+        engine = db.create_engine(settings.effective_database_url)
+        try:
+            await migrations.upgrade(engine)
+            await migrations.revision(engine, message)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@cli.group()
+def user() -> None:
+    """Accounts."""
+
+
+@user.command(name="create")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="Display name.")
+@click.option("--password", help="Asked for when left out.")
+@click.option("--admin", is_flag=True, help="Make the account an administrator.")
+@click.pass_obj
+def create_user(
+    settings: Settings, email: str, name: str, password: str | None, admin: bool
+) -> None:
+    """Create an account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = UserCreate(email=email, display_name=name, password=password, is_admin=admin)
+    except ValidationError as exc:
+        for error in exc.errors():
+            click.echo(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        sys.exit(2)
+
+    async def work(session: AsyncSession) -> str:
+        created = await accounts.create(
+            db=session,
+            email=data.email,
+            display_name=data.display_name,
+            password=data.password,
+            is_admin=data.is_admin,
+        )
+        return created.email
+
+    try:
+        created_email = _run_with_db(settings, work)
+    except ParleyError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {'administrator' if admin else 'member'} {created_email}.")
+
+
+@cli.group()
+def token() -> None:
+    """Personal API tokens."""
+
+
+@token.command(name="create")
+@click.option("--email", required=True, help="Whose token it is.")
+@click.option("--name", default="command line", show_default=True, help="What it is for.")
+@click.pass_obj
+def create_token(settings: Settings, email: str, name: str) -> None:
+    """Create a personal API token and print it (shown this once)."""
+
+    async def work(session: AsyncSession) -> str | None:
+        owner = await accounts.get_by_email(db=session, email=email)
+        if owner is None:
+            return None
+        _row, value = await accounts.create_api_token(db=session, user=owner, name=name)
+        return value
+
+    value = _run_with_db(settings, work)
+    if value is None:
+        click.echo(f"error: no account with the email address {email}", err=True)
+        sys.exit(1)
+    click.echo(value)
+
+
+def main() -> None:
+    cli(prog_name="parley")

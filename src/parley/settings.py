@@ -1,0 +1,84 @@
+"""Settings read from `PARLEY_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Where the embedded default keeps its files (SQLite database, generated secret).
+DEFAULT_VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Everything Parley can be configured with; see the README's table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PARLEY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_url: str = ""
+    bus_url: str = "memory://"
+    secret_key: SecretStr | None = None
+    public_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    auto_migrate: bool = True
+    # The WebSocket implementation uvicorn serves with; sans-I/O measured lighter on CPU and
+    # memory per connection (bench/meeting_hub.py).
+    websocket_implementation: Literal["websockets", "websockets-sansio"] = "websockets-sansio"
+
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Parley <parley@localhost>"
+
+    # Failed logins allowed per address and per account in one window.
+    login_attempts: str = "10/minute"
+    # Wrong room access codes allowed per address and room in one window.
+    access_code_attempts: str = "10/minute"
+    session_days: int = Field(default=14, ge=1, le=365)
+    default_language: Literal["en", "fr"] = "en"
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'parley.db'}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.effective_public_url.startswith("https://")
+
+    def secret(self) -> str:
+        """Return the secret key, generating and storing one under `var_dir` on first use."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        # Created with owner-only permissions so other local users cannot read it.
+        path.touch(mode=0o600)
+        path.write_text(value)
+        self.secret_key = SecretStr(value)
+        return value

@@ -1,0 +1,79 @@
+"""A real Chromium (Debian's), driven by Playwright, against a real `parley serve`."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.browser.server import ParleyServer
+from tests.services import REQUIRE_SERVICES
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent.parent.parent / "test-artifacts" / "screenshots"
+# Flags that make Chromium work on a machine with no network, no GPU and no sandbox.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+]
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    if not Path(CHROMIUM).exists():
+        message = "Chromium is not installed (Debian package 'chromium')"
+        if REQUIRE_SERVICES:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ParleyServer]:
+    """A fresh Parley (its own SQLite database) for this test."""
+    with ParleyServer(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def new_page(browser: Browser, server: ParleyServer) -> Iterator[Callable[..., Page]]:
+    """Open a page in a new browser context: a person of their own, with their language."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(locale: str = "en-GB") -> Page:
+        context = browser.new_context(
+            base_url=server.url, locale=locale, viewport={"width": 1280, "height": 800}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the page for people to look at (test-artifacts/screenshots)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

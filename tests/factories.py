@@ -1,0 +1,44 @@
+"""Data for tests, made through the services as the application makes it."""
+
+from __future__ import annotations
+
+import itertools
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts import service as accounts
+from parley.accounts.models import User
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+
+async def make_user(
+    db: AsyncSession,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    admin: bool = False,
+    password: str = PASSWORD,
+) -> User:
+    number = next(_numbers)
+    return await accounts.create(
+        db=db,
+        email=email or f"person{number}@example.org",
+        display_name=name or f"Person {number}",
+        password=password,
+        is_admin=admin,
+    )
+
+
+async def log_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> str:
+    """Log `client` in through the API; return the CSRF token for later calls."""
+    # Like a page's script, send the CSRF token the browser holds (needed when already logged in).
+    headers = {"x-csrf-token": client.cookies.get("parley_csrf") or ""}
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": email, "password": password}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["csrf_token"]
+    return token
