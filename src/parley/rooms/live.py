@@ -1,0 +1,138 @@
+"""The room's live connection, `/r/<slug>/live`, a WebSocket.
+
+A participant (holding a join token for the current meeting) is handed to the meeting hub
+(`parley.meetings.hub`, protocol in `parley.meetings.protocol`). Someone on the "not open
+yet" or waiting page is a watcher: told the moment the room opens or they are let in. Events
+come from the bus, so every process tells its own sockets about changes made on any process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import suppress
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from parley.bus import Bus, SubscriptionOverflow
+from parley.meetings import hub
+from parley.rooms import service
+from parley.rooms.models import WaitingEntry
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+JOIN_COOKIE = "parley_join"
+WAIT_COOKIE = "parley_wait"
+# Close code for "policy violation": a connection from another site, or with nothing to watch.
+POLICY_VIOLATION = 1008
+
+
+def _origin_ok(websocket: WebSocket) -> bool:
+    """Refuse cross-site WebSocket hijacking: browsers always send Origin on WebSockets."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    host = websocket.headers.get("host", "")
+    public = websocket.app.state.settings.effective_public_url.split("://", 1)[-1]
+    return origin.split("://", 1)[-1] in {host, public}
+
+
+@router.websocket("/r/{slug}/live")
+async def live(websocket: WebSocket, slug: str) -> None:
+    if not _origin_ok(websocket):
+        await websocket.close(code=POLICY_VIOLATION)
+        return
+    sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
+    bus: Bus = websocket.app.state.bus
+    secret: str = websocket.app.state.secret
+    async with sessions() as db:
+        room = await service.get_by_slug(db=db, slug=slug)
+        if room is None:
+            await websocket.close(code=POLICY_VIOLATION)
+            return
+        claims = service.read_join(secret, websocket.cookies.get(JOIN_COOKIE, ""))
+        if claims is not None and (
+            claims.room_id != room.id
+            or claims.meeting_number != room.meeting_number
+            or not room.is_open
+        ):
+            claims = None
+        entry = None
+        if claims is None and (ticket := websocket.cookies.get(WAIT_COOKIE)):
+            entry = await service.waiting_entry(db=db, room=room, ticket=ticket)
+        room_id = room.id
+
+    await websocket.accept()
+    if claims is not None:
+        # A participant: the meeting hub holds the socket (and one subscription for the room).
+        await hub.serve(websocket, websocket.app.state.hubs, claims)
+        return
+    async with bus.subscribe(service.channel(room_id)) as subscription:
+        # Subscribed before the state is read, so no change between the two is missed.
+        await _watcher(websocket, sessions, room_id, entry.id if entry else None, subscription)
+
+
+async def _send(websocket: WebSocket, event: dict[str, Any]) -> None:
+    await websocket.send_text(json.dumps(event))
+
+
+async def _watcher(
+    websocket: WebSocket,
+    sessions: async_sessionmaker[AsyncSession],
+    room_id: int,
+    entry_id: int | None,
+    subscription: Any,
+) -> None:
+    """Tell a person outside the room the moment they can come in (or cannot)."""
+
+    async def current() -> dict[str, Any] | None:
+        async with sessions() as db:
+            room = await service.get(db=db, room_id=room_id)
+            if room is None:
+                return {"type": "closed"}
+            if entry_id is None:
+                return {"type": "opened"} if room.is_open else None
+            entry = await db.get(WaitingEntry, entry_id)
+            if entry is None or not room.is_open:
+                return {"type": "closed"}
+            return {"admitted": {"type": "admitted"}, "refused": {"type": "refused"}}.get(
+                entry.status
+            )
+
+    try:
+        async with anyio.create_task_group() as group:
+
+            async def events() -> None:
+                with suppress(WebSocketDisconnect, RuntimeError, SubscriptionOverflow):
+                    state = await current()
+                    if state is None:
+                        async for raw in subscription:
+                            event = json.loads(raw)
+                            if event.get("type") in {"opened", "closed", "decision"}:
+                                state = await current()
+                                if state is not None:
+                                    break
+                    if state is not None:
+                        await _send(websocket, state)
+                group.cancel_scope.cancel()
+
+            group.start_soon(events)
+            await _drain(websocket)
+            group.cancel_scope.cancel()
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        with suppress(Exception):
+            await websocket.close()
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends until it goes away."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
