@@ -1,0 +1,429 @@
+"""The meeting hub: one per room and process, fanning the room's events out to its sockets.
+
+The hub holds one bus subscription for the room, whatever the number of its sockets, parses
+each event once and serialises it once. Every socket has a bounded outbox: a client that
+cannot keep up is disconnected (it reconnects and catches up from the database) rather than
+let the process's memory grow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import anyio
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from parley import i18n
+from parley.bus import Bus, SubscriptionOverflow
+from parley.errors import N_, ParleyError
+from parley.meetings import protocol, service
+from parley.meetings.protocol import PROTOCOL_VERSION
+from parley.rooms import service as rooms
+from parley.rooms.service import JoinClaims
+
+log = logging.getLogger(__name__)
+
+# Messages waiting to be written to one socket before the client counts as too slow.
+OUTBOX_LIMIT = 500
+# How often each process tells the database its participants are still connected.
+TOUCH_SECONDS = 20
+# A participant not touched for this long belongs to a process that died.
+STALE_AFTER = timedelta(seconds=75)
+SWEEP_SECONDS = 5
+# Flood control per socket: a burst, then a steady rate; past the limit messages are refused,
+# and a client that keeps flooding is disconnected.
+BURST = 20
+RATE_PER_SECOND = 5.0
+FLOOD_STRIKES = 50
+HELLO_TIMEOUT_SECONDS = 10
+# How long a socket being closed by the server may take to send what is queued for it.
+DRAIN_SECONDS = 2
+# WebSocket close codes: 4000-4999 are the application's own.
+CLOSE_REMOVED = 4001
+CLOSE_TOO_SLOW = 4002
+CLOSE_FLOODING = 4003
+CLOSE_ENDED = 4004
+
+
+class Connection:
+    """One socket of one participant."""
+
+    def __init__(self, websocket: WebSocket, claims: JoinClaims, role: str) -> None:
+        self.websocket = websocket
+        self.claims = claims
+        self.participant_id = claims.participant_id
+        self.role = role
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+        # Events that arrive before the client's snapshot is sent wait here.
+        self.pending: list[tuple[int, str]] | None = []
+        self.last_event = 0
+        self.close_code: int | None = None
+        self.hub: RoomHub | None = None
+        self._tokens = float(BURST)
+        self._refilled = time.monotonic()
+        self.strikes = 0
+
+    def offer(self, text: str, event_id: int | None = None) -> None:
+        if self.close_code is not None:
+            return
+        if self.pending is not None:
+            if event_id is not None:
+                if len(self.pending) >= OUTBOX_LIMIT:
+                    self.close(CLOSE_TOO_SLOW)
+                else:
+                    self.pending.append((event_id, text))
+            return
+        if event_id is not None:
+            if event_id <= self.last_event:
+                return
+            self.last_event = event_id
+        try:
+            self.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            self.close(CLOSE_TOO_SLOW)
+
+    def ready(self, last_event: int) -> None:
+        """The snapshot (or replay) up to `last_event` is sent: pass on what came after."""
+        self.last_event = last_event
+        pending, self.pending = self.pending or [], None
+        for event_id, text in pending:
+            self.offer(text, event_id)
+
+    def close(self, code: int) -> None:
+        if self.close_code is None:
+            self.close_code = code
+            with contextlib.suppress(asyncio.QueueFull):
+                self.outbox.put_nowait(None)
+
+    def allow(self) -> bool:
+        """Take a token for one incoming message, if there is one."""
+        now = time.monotonic()
+        self._tokens = min(BURST, self._tokens + (now - self._refilled) * RATE_PER_SECOND)
+        self._refilled = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class RoomHub:
+    def __init__(self, hubs: Hubs, room_id: int) -> None:
+        self.hubs = hubs
+        self.room_id = room_id
+        self.connections: set[Connection] = set()
+        self.subscribed = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        try:
+            async with self.hubs.bus.subscribe(rooms.channel(self.room_id)) as subscription:
+                self.subscribed.set()
+                async with anyio.create_task_group() as group:
+                    group.start_soon(self._touch)
+                    async for raw in subscription:
+                        await self.dispatch(raw)
+                    group.cancel_scope.cancel()
+        except SubscriptionOverflow:
+            # This process fell behind the room: its clients catch up from the database.
+            log.warning("room hub overflowed", extra={"room_id": self.room_id})
+            for connection in list(self.connections):
+                connection.close(CLOSE_TOO_SLOW)
+        finally:
+            self.subscribed.set()
+
+    async def _touch(self) -> None:
+        while True:
+            await anyio.sleep(TOUCH_SECONDS)
+            ids = sorted({c.participant_id for c in self.connections})
+            try:
+                async with self.hubs.sessions() as db:
+                    await service.touch(db=db, room_id=self.room_id, participant_ids=ids)
+            except Exception:
+                log.exception("could not refresh presence", extra={"room_id": self.room_id})
+
+    async def dispatch(self, raw: bytes) -> None:
+        message: dict[str, Any] = json.loads(raw)
+        kind = message.get("type")
+        if kind == "event":
+            audience = message.pop("audience", None)
+            text = json.dumps(message)
+            event_id = int(message["id"])
+            data = message.get("data") or {}
+            for connection in list(self.connections):
+                if audience is None or connection.participant_id in audience:
+                    connection.offer(text, event_id)
+                else:
+                    connection.offer(
+                        json.dumps({"type": "event", "id": event_id, "kind": "none", "data": {}}),
+                        event_id,
+                    )
+            if message["kind"] == "updated":
+                for connection in self.connections:
+                    if connection.participant_id == data.get("id"):
+                        connection.role = data.get("role", connection.role)
+            if message["kind"] == "removed":
+                for connection in list(self.connections):
+                    if connection.participant_id == data.get("id"):
+                        connection.close(CLOSE_REMOVED)
+        elif kind == "waiting":
+            moderators = [c for c in self.connections if c.role == "moderator"]
+            if moderators:
+                text = json.dumps(await self.hubs.waiting_list(self.room_id))
+                for connection in moderators:
+                    connection.offer(text)
+        elif kind == "closed":
+            text = json.dumps({"type": "closed"})
+            for connection in list(self.connections):
+                connection.offer(text)
+                connection.close(CLOSE_ENDED)
+
+
+class Hubs:
+    """The hubs of this process, made when a room's first socket arrives, dropped with its last."""
+
+    def __init__(self, *, bus: Bus, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.bus = bus
+        self.sessions = sessions
+        self.hubs: dict[int, RoomHub] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep(), name="parley-meeting-sweeper")
+
+    async def stop(self) -> None:
+        tasks = [h.task for h in self.hubs.values() if h.task] + [self._sweeper]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+        for task in tasks:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                async with self.sessions() as db:
+                    await service.sweep(db=db, bus=self.bus, stale_after=STALE_AFTER)
+            except Exception:
+                log.exception("could not sweep departed participants")
+
+    async def waiting_list(self, room_id: int) -> dict[str, Any]:
+        async with self.sessions() as db:
+            room = await rooms.get(db=db, room_id=room_id)
+            entries = await rooms.pending(db=db, room=room) if room else []
+            return {
+                "type": "waiting",
+                "items": [
+                    {"id": e.id, "name": e.display_name, "guest": e.user_id is None}
+                    for e in entries
+                ],
+            }
+
+    async def attach(self, connection: Connection) -> RoomHub:
+        room_id = connection.claims.room_id
+        hub = self.hubs.get(room_id)
+        if hub is None or hub.task is None or hub.task.done():
+            hub = RoomHub(self, room_id)
+            self.hubs[room_id] = hub
+            hub.task = asyncio.create_task(hub.run(), name=f"parley-room-hub-{room_id}")
+        hub.connections.add(connection)
+        connection.hub = hub
+        # Subscribed before the snapshot is read, so no change between the two is missed.
+        await hub.subscribed.wait()
+        return hub
+
+    def detach(self, connection: Connection) -> None:
+        hub = connection.hub
+        if hub is None:
+            return
+        hub.connections.discard(connection)
+        if not hub.connections:
+            # A hub that ended (its subscription overflowed) may have been replaced already.
+            if self.hubs.get(hub.room_id) is hub:
+                del self.hubs[hub.room_id]
+            if hub.task is not None:
+                hub.task.cancel()
+
+
+def _error(code: str, message: str) -> str:
+    return json.dumps({"type": "error", "code": code, "message": i18n.gettext(message)})
+
+
+Handler = Callable[[AsyncSession, Bus, JoinClaims, Any], Any]
+
+HANDLERS: dict[type[Any], Handler] = {
+    protocol.ChatSend: lambda db, bus, c, m: service.send_chat(
+        db=db, bus=bus, claims=c, text=m.text, to=m.to
+    ),
+    protocol.HandRaise: lambda db, bus, c, m: service.set_hand(
+        db=db, bus=bus, claims=c, raised=True
+    ),
+    protocol.HandLower: lambda db, bus, c, m: service.set_hand(
+        db=db, bus=bus, claims=c, raised=False
+    ),
+    protocol.StateUpdate: lambda db, bus, c, m: service.update_state(
+        db=db, bus=bus, claims=c, muted=m.muted, camera=m.camera, screen=m.screen
+    ),
+    protocol.ModMute: lambda db, bus, c, m: service.mute(db=db, bus=bus, claims=c, target=m.target),
+    protocol.ModMuteAll: lambda db, bus, c, m: service.mute(db=db, bus=bus, claims=c, target=None),
+    protocol.ModRemove: lambda db, bus, c, m: service.remove(
+        db=db, bus=bus, claims=c, target=m.target, ban=m.ban
+    ),
+    protocol.ModPromote: lambda db, bus, c, m: service.set_role(
+        db=db, bus=bus, claims=c, target=m.target, role="moderator"
+    ),
+    protocol.ModDemote: lambda db, bus, c, m: service.set_role(
+        db=db, bus=bus, claims=c, target=m.target, role="participant"
+    ),
+    protocol.ModAdmit: lambda db, bus, c, m: service.decide(
+        db=db, bus=bus, claims=c, entry=m.entry, admit=True
+    ),
+    protocol.ModRefuse: lambda db, bus, c, m: service.decide(
+        db=db, bus=bus, claims=c, entry=m.entry, admit=False
+    ),
+    protocol.ModLock: lambda db, bus, c, m: service.lock(
+        db=db,
+        bus=bus,
+        claims=c,
+        locks=m.model_dump(exclude_none=True, exclude={"type"}),
+    ),
+    protocol.ModLowerHands: lambda db, bus, c, m: service.lower_hands(db=db, bus=bus, claims=c),
+    protocol.ModEnd: lambda db, bus, c, m: service.end(db=db, bus=bus, claims=c),
+    protocol.ChatClear: lambda db, bus, c, m: service.clear_chat(db=db, bus=bus, claims=c),
+}
+
+
+async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
+    """Hold one participant's socket for as long as they are in the meeting."""
+    try:
+        async with hubs.sessions() as db:
+            row = await service.connect(db=db, bus=hubs.bus, claims=claims)
+            role = row.role
+    except ParleyError as refusal:
+        await websocket.send_text(_error(refusal.code, refusal.message))
+        await websocket.close(code=CLOSE_REMOVED if refusal.code == "banned" else CLOSE_ENDED)
+        return
+    connection = Connection(websocket, claims, role)
+    await hubs.attach(connection)
+    # One task more per socket, the writer; the handler itself reads. When the writer closes
+    # the socket, the client's answer ends the reader. (One socket among thousands: a task
+    # group's extra objects are not worth their memory here.)
+    writer = asyncio.create_task(_write(websocket, connection))
+    try:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await _reader(websocket, hubs, connection)
+        if connection.close_code is not None:
+            # The server is closing: let the writer send what is queued (errors, the reason).
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(writer), timeout=DRAIN_SECONDS)
+        writer.cancel()
+    finally:
+        hubs.detach(connection)
+        with anyio.CancelScope(shield=True):
+            try:
+                async with hubs.sessions() as db:
+                    await service.disconnect(db=db, claims=claims)
+            except Exception:
+                log.exception("could not record a disconnection")
+            with contextlib.suppress(Exception):
+                await websocket.close(code=connection.close_code or 1000)
+
+
+async def _write(websocket: WebSocket, connection: Connection) -> None:
+    """Send the socket's outbox in order; a None in it closes the socket."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            text = await connection.outbox.get()
+            if text is None:
+                await websocket.close(code=connection.close_code or 1000)
+                return
+            await websocket.send_text(text)
+
+
+async def _resume(hubs: Hubs, connection: Connection, last_event: int | None) -> None:
+    """Send what the client missed since `last_event`, or a fresh snapshot."""
+    # Live events arriving while the database is read wait, then pass if newer.
+    if connection.pending is None:
+        connection.pending = []
+    async with hubs.sessions() as db:
+        events = None
+        if last_event is not None:
+            events = await service.missed(db=db, claims=connection.claims, after=last_event)
+        if events is not None:
+            for event in events:
+                connection.outbox.put_nowait(json.dumps(event))
+            connection.ready(events[-1]["id"] if events else last_event or 0)
+            return
+        snapshot = await service.snapshot(db=db, claims=connection.claims)
+    snapshot["version"] = PROTOCOL_VERSION
+    connection.outbox.put_nowait(json.dumps(snapshot))
+    connection.ready(snapshot["last_event"])
+    if connection.role == "moderator":
+        connection.offer(json.dumps(await hubs.waiting_list(connection.claims.room_id)))
+
+
+async def _reader(websocket: WebSocket, hubs: Hubs, connection: Connection) -> None:
+    greeted = False
+    while connection.close_code is None:
+        try:
+            with anyio.fail_after(None if greeted else HELLO_TIMEOUT_SECONDS):
+                message = await websocket.receive()
+        except TimeoutError:
+            connection.close(1008)
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            connection.offer(_error("bad_message", N_("Messages must be JSON text.")))
+            continue
+        if len(text.encode()) > protocol.MAX_MESSAGE_BYTES:
+            connection.offer(_error("too_large", N_("This message is too large.")))
+            continue
+        if not connection.allow():
+            connection.strikes += 1
+            if connection.strikes >= FLOOD_STRIKES:
+                connection.close(CLOSE_FLOODING)
+                return
+            connection.offer(_error("rate_limited", N_("Slow down: too many messages.")))
+            continue
+        try:
+            parsed = protocol.client_message.validate_json(text)
+        except ValidationError:
+            connection.offer(_error("bad_message", N_("This message is not understood.")))
+            continue
+        if isinstance(parsed, protocol.Hello):
+            greeted = True
+            await _resume(hubs, connection, parsed.last_event)
+            continue
+        if not greeted:
+            connection.offer(_error("hello_first", N_("Say hello first.")))
+            continue
+        if isinstance(parsed, protocol.Ping):
+            connection.offer(json.dumps({"type": "pong"}))
+            continue
+        handler = HANDLERS[type(parsed)]
+        try:
+            async with hubs.sessions() as db:
+                await handler(db, hubs.bus, connection.claims, parsed)
+        except ParleyError as refusal:
+            connection.offer(_error(refusal.code, refusal.message))
+        except Exception:
+            log.exception(
+                "meeting action failed",
+                extra={"room_id": connection.claims.room_id, "type": type(parsed).__name__},
+            )
+            connection.offer(
+                _error("server_error", N_("Something went wrong on our side. Please try again."))
+            )

@@ -1,0 +1,154 @@
+"""The meeting protocol: every message a browser and the server exchange on `/r/<slug>/live`.
+
+Version 1. Messages are JSON objects with a `type`.
+
+From the browser (validated here; anything else gets an `error` and changes nothing):
+- `hello {last_event?}`: the first message; `last_event` resumes after a reconnection.
+- `chat.send {text, to?}`: a public message, or a private one to participant `to`.
+- `hand.raise`, `hand.lower`; `state.update {muted?, camera?, screen?}`.
+- Moderators only: `mod.mute {target}`, `mod.mute_all`, `mod.remove {target, ban}`,
+  `mod.promote {target}`, `mod.demote {target}`, `mod.admit {entry}`, `mod.refuse {entry}`,
+  `mod.lock {chat?, private_chat?, microphone?, camera?, screen?}`, `mod.lower_hands`,
+  `mod.end`, `chat.clear`.
+- `ping`.
+
+From the server:
+- `welcome {version, you, last_event, participants, chat, locks, waiting?}`: the snapshot,
+  after `hello` (or after a gap too large to replay).
+- `event {id, kind, data}`: a numbered change; ids grow by one per room, so a client knows
+  what it missed. Kinds: `joined`, `left`, `updated` (a participant's role or states),
+  `chat`, `chat.cleared`, `locks`, `hands.lowered`, `removed`, `ended`.
+- `waiting {items}` (moderators), `error {code, message}`, `pong`, `ping`, `closed`.
+
+The server never takes a sender's id or role from the message: they come from the join token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+PROTOCOL_VERSION = 1
+# A message larger than this is refused unread: chat is the largest thing a client sends.
+MAX_MESSAGE_BYTES = 16 * 1024
+CHAT_MAX_CHARS = 2000
+
+ParticipantId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hello(_Message):
+    type: Literal["hello"]
+    last_event: Annotated[int, Field(ge=0)] | None = None
+
+
+class Ping(_Message):
+    type: Literal["ping"]
+
+
+class ChatSend(_Message):
+    type: Literal["chat.send"]
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CHAT_MAX_CHARS)
+    ]
+    to: ParticipantId | None = None
+
+
+class HandRaise(_Message):
+    type: Literal["hand.raise"]
+
+
+class HandLower(_Message):
+    type: Literal["hand.lower"]
+
+
+class StateUpdate(_Message):
+    type: Literal["state.update"]
+    muted: bool | None = None
+    camera: bool | None = None
+    screen: bool | None = None
+
+
+class ModMute(_Message):
+    type: Literal["mod.mute"]
+    target: ParticipantId
+
+
+class ModMuteAll(_Message):
+    type: Literal["mod.mute_all"]
+
+
+class ModRemove(_Message):
+    type: Literal["mod.remove"]
+    target: ParticipantId
+    ban: bool = False
+
+
+class ModPromote(_Message):
+    type: Literal["mod.promote"]
+    target: ParticipantId
+
+
+class ModDemote(_Message):
+    type: Literal["mod.demote"]
+    target: ParticipantId
+
+
+class ModAdmit(_Message):
+    type: Literal["mod.admit"]
+    entry: Annotated[int, Field(ge=1)]
+
+
+class ModRefuse(_Message):
+    type: Literal["mod.refuse"]
+    entry: Annotated[int, Field(ge=1)]
+
+
+class ModLock(_Message):
+    type: Literal["mod.lock"]
+    chat: bool | None = None
+    private_chat: bool | None = None
+    microphone: bool | None = None
+    camera: bool | None = None
+    screen: bool | None = None
+
+
+class ModLowerHands(_Message):
+    type: Literal["mod.lower_hands"]
+
+
+class ModEnd(_Message):
+    type: Literal["mod.end"]
+
+
+class ChatClear(_Message):
+    type: Literal["chat.clear"]
+
+
+ClientMessage = Annotated[
+    Hello
+    | Ping
+    | ChatSend
+    | HandRaise
+    | HandLower
+    | StateUpdate
+    | ModMute
+    | ModMuteAll
+    | ModRemove
+    | ModPromote
+    | ModDemote
+    | ModAdmit
+    | ModRefuse
+    | ModLock
+    | ModLowerHands
+    | ModEnd
+    | ChatClear,
+    Field(discriminator="type"),
+]
+client_message: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+
+LOCKABLE = ("chat", "private_chat", "microphone", "camera", "screen")

@@ -1,0 +1,513 @@
+"""State changes of a live meeting: who is in it and their states, chat, moderation.
+
+Every change is written with a numbered event in one transaction, then published on the
+room's bus channel after the commit; every process's hub passes it to its own sockets.
+Rights come from the participant's row (a promotion lasts), never from the message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.bus import Bus
+from parley.db import utcnow
+from parley.errors import N_, Forbidden, NotFound, ParleyError
+from parley.meetings.models import ChatMessage, MeetingEvent
+from parley.meetings.protocol import LOCKABLE
+from parley.rooms import service as rooms
+from parley.rooms.models import Room, RoomParticipant
+from parley.rooms.service import JoinClaims
+
+# A participant whose connections all dropped stays listed this long, so a reconnection
+# (a network blip, a page reload) does not show them leaving and coming back.
+LEAVE_GRACE = timedelta(seconds=15)
+# Chat messages sent with the snapshot; older ones stay in the export.
+CHAT_HISTORY = 200
+# Beyond this many missed events a reconnecting client gets a fresh snapshot instead (kept
+# below a socket's outbox limit, so a replay always fits in it).
+MAX_REPLAY = 400
+
+
+class Refused(ParleyError):
+    status_code = 403
+    code = "forbidden"
+
+
+def participant_view(row: RoomParticipant) -> dict[str, Any]:
+    return {
+        "id": row.participant_id,
+        "name": row.display_name,
+        "role": row.role,
+        "guest": row.participant_id.startswith("g"),
+        "muted": row.muted,
+        "camera": row.camera,
+        "screen": row.screen,
+        "hand": row.hand_raised_at.isoformat() if row.hand_raised_at else None,
+    }
+
+
+def chat_view(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "from": message.sender_id,
+        "from_name": message.sender_name,
+        "to": message.recipient_id,
+        "to_name": message.recipient_name,
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+    }
+
+
+def event_message(event: MeetingEvent) -> dict[str, Any]:
+    return {"type": "event", "id": event.seq, "kind": event.kind, "data": event.data}
+
+
+class Changes:
+    """Events written in one transaction, published once it commits."""
+
+    def __init__(self, db: AsyncSession, room_id: int) -> None:
+        self.db = db
+        self.room_id = room_id
+        self.events: list[MeetingEvent] = []
+
+    async def add(self, kind: str, data: dict[str, Any], audience: list[str] | None = None) -> None:
+        # Incrementing the room's counter locks its row: events commit in number order.
+        result = await self.db.execute(
+            update(Room)
+            .where(Room.id == self.room_id)
+            .values(event_seq=Room.event_seq + 1)
+            .returning(Room.event_seq)
+        )
+        seq = result.scalar_one()
+        event = MeetingEvent(room_id=self.room_id, seq=seq, kind=kind, data=data, audience=audience)
+        self.db.add(event)
+        self.events.append(event)
+
+    async def commit(self, bus: Bus) -> None:
+        await self.db.commit()
+        for event in self.events:
+            message = {**event_message(event), "audience": event.audience}
+            await bus.publish(rooms.channel(self.room_id), json.dumps(message).encode())
+
+
+async def _row(db: AsyncSession, room_id: int, participant_id: str) -> RoomParticipant | None:
+    return await db.scalar(
+        select(RoomParticipant).where(
+            RoomParticipant.room_id == room_id,
+            RoomParticipant.participant_id == participant_id,
+        )
+    )
+
+
+async def _current_room(db: AsyncSession, claims: JoinClaims) -> Room:
+    room = await db.get(Room, claims.room_id)
+    if room is None or not room.is_open or room.meeting_number != claims.meeting_number:
+        raise Refused(N_("The meeting has ended."), code="meeting_ended")
+    return room
+
+
+async def _actor(db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
+    row = await _row(db, claims.room_id, claims.participant_id)
+    if row is None or row.meeting_number != claims.meeting_number:
+        raise Refused(N_("You are no longer in this meeting."), code="not_in_meeting")
+    return row
+
+
+async def _moderator(db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
+    row = await _actor(db, claims)
+    if row.role != "moderator":
+        raise Refused(N_("Only moderators may do this."), code="not_moderator")
+    return row
+
+
+# Joining and leaving
+
+
+async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomParticipant:
+    """Count a new connection of this participant; the first one makes them join."""
+    room = await _current_room(db, claims)
+    if claims.participant_id in (room.banned or []):
+        raise Refused(N_("A moderator removed you from this meeting."), code="banned")
+    settings = await rooms.effective_settings(db=db, room=room)
+    changes = Changes(db, room.id)
+    row = await _row(db, room.id, claims.participant_id)
+    now = utcnow()
+    if row is not None and row.meeting_number != claims.meeting_number:
+        await db.delete(row)
+        await db.flush()
+        row = None
+    if row is None:
+        row = RoomParticipant(
+            room_id=room.id,
+            meeting_number=claims.meeting_number,
+            participant_id=claims.participant_id,
+            display_name=claims.name,
+            role=claims.role,
+            connections=1,
+            muted=bool(settings["mute_on_join"]),
+            camera=False,
+            screen=False,
+            joined_at=now,
+            last_seen_at=now,
+        )
+        db.add(row)
+        await db.flush()
+        await changes.add("joined", participant_view(row))
+    else:
+        row.connections += 1
+        row.last_seen_at = now
+        row.disconnected_at = None
+    await changes.commit(bus)
+    return row
+
+
+async def disconnect(*, db: AsyncSession, claims: JoinClaims) -> None:
+    """Count one connection less; with none left, the grace period starts."""
+    row = await _row(db, claims.room_id, claims.participant_id)
+    if row is None or row.meeting_number != claims.meeting_number:
+        return
+    row.connections = max(0, row.connections - 1)
+    if row.connections == 0:
+        row.disconnected_at = utcnow()
+    await db.commit()
+
+
+async def touch(*, db: AsyncSession, room_id: int, participant_ids: Sequence[str]) -> None:
+    """Mark these participants as still connected (one statement for a whole process)."""
+    if not participant_ids:
+        return
+    await db.execute(
+        update(RoomParticipant)
+        .where(
+            RoomParticipant.room_id == room_id,
+            RoomParticipant.participant_id.in_(participant_ids),
+        )
+        .values(last_seen_at=utcnow())
+    )
+    await db.commit()
+
+
+async def sweep(*, db: AsyncSession, bus: Bus, stale_after: timedelta) -> int:
+    """Remove participants gone for longer than the grace period, or whose process died."""
+    now = utcnow()
+    candidates = (
+        await db.scalars(
+            select(RoomParticipant).where(
+                or_(
+                    (RoomParticipant.connections == 0)
+                    & (RoomParticipant.disconnected_at < now - LEAVE_GRACE),
+                    RoomParticipant.last_seen_at < now - stale_after,
+                )
+            )
+        )
+    ).all()
+    removed = 0
+    for row in candidates:
+        # Several processes sweep: only the one whose delete takes the row says they left.
+        result = await db.execute(
+            delete(RoomParticipant).where(
+                RoomParticipant.id == row.id,
+                or_(
+                    (RoomParticipant.connections == 0)
+                    & (RoomParticipant.disconnected_at < now - LEAVE_GRACE),
+                    RoomParticipant.last_seen_at < now - stale_after,
+                ),
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            await db.rollback()
+            continue
+        changes = Changes(db, row.room_id)
+        await changes.add("left", {"id": row.participant_id})
+        await changes.commit(bus)
+        removed += 1
+    return removed
+
+
+# Snapshot and replay
+
+
+async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
+    room = await _current_room(db, claims)
+    me = await _actor(db, claims)
+    participants = (
+        await db.scalars(
+            select(RoomParticipant)
+            .where(
+                RoomParticipant.room_id == room.id,
+                RoomParticipant.meeting_number == room.meeting_number,
+            )
+            .order_by(RoomParticipant.joined_at, RoomParticipant.id)
+        )
+    ).all()
+    mine = claims.participant_id
+    chat = (
+        await db.scalars(
+            select(ChatMessage)
+            .where(
+                ChatMessage.room_id == room.id,
+                or_(
+                    ChatMessage.recipient_id.is_(None),
+                    ChatMessage.recipient_id == mine,
+                    ChatMessage.sender_id == mine,
+                ),
+            )
+            .order_by(ChatMessage.id.desc())
+            .limit(CHAT_HISTORY)
+        )
+    ).all()
+    return {
+        "type": "welcome",
+        "last_event": room.event_seq,
+        "you": participant_view(me),
+        "participants": [participant_view(p) for p in participants],
+        "chat": [chat_view(m) for m in reversed(chat)],
+        "locks": dict(room.locks or {}),
+    }
+
+
+async def missed(
+    *, db: AsyncSession, claims: JoinClaims, after: int
+) -> list[dict[str, Any]] | None:
+    """The events after `after` this participant may see, or None when a snapshot is needed."""
+    room = await _current_room(db, claims)
+    if after > room.event_seq or room.event_seq - after > MAX_REPLAY:
+        return None
+    events = (
+        await db.scalars(
+            select(MeetingEvent)
+            .where(MeetingEvent.room_id == room.id, MeetingEvent.seq > after)
+            .order_by(MeetingEvent.seq)
+        )
+    ).all()
+    if len(events) != room.event_seq - after:
+        return None
+    # Events another participant may not see still use up their numbers: send a gap filler.
+    return [
+        event_message(e)
+        if e.audience is None or claims.participant_id in e.audience
+        else {"type": "event", "id": e.seq, "kind": "none", "data": {}}
+        for e in events
+    ]
+
+
+# What participants do
+
+
+async def send_chat(
+    *, db: AsyncSession, bus: Bus, claims: JoinClaims, text: str, to: str | None
+) -> None:
+    room = await _current_room(db, claims)
+    me = await _actor(db, claims)
+    locks = room.locks or {}
+    if me.role != "moderator" and locks.get("private_chat" if to else "chat"):
+        raise Refused(N_("A moderator has turned this chat off."), code="locked")
+    recipient = None
+    if to is not None:
+        recipient = await _row(db, room.id, to)
+        if recipient is None or recipient.meeting_number != room.meeting_number:
+            raise Refused(N_("This person is not in the meeting."), code="no_recipient")
+        if to == me.participant_id:
+            raise Refused(N_("Choose someone else to write to."), code="no_recipient")
+    message = ChatMessage(
+        room_id=room.id,
+        sender_id=me.participant_id,
+        sender_name=me.display_name,
+        recipient_id=recipient.participant_id if recipient else None,
+        recipient_name=recipient.display_name if recipient else None,
+        text=text,
+        created_at=utcnow(),
+    )
+    db.add(message)
+    await db.flush()
+    changes = Changes(db, room.id)
+    audience = [me.participant_id, recipient.participant_id] if recipient else None
+    await changes.add("chat", chat_view(message), audience)
+    await changes.commit(bus)
+
+
+async def set_hand(*, db: AsyncSession, bus: Bus, claims: JoinClaims, raised: bool) -> None:
+    room = await _current_room(db, claims)
+    me = await _actor(db, claims)
+    if (me.hand_raised_at is not None) == raised:
+        return
+    me.hand_raised_at = utcnow() if raised else None
+    changes = Changes(db, room.id)
+    await changes.add("updated", participant_view(me))
+    await changes.commit(bus)
+
+
+async def update_state(
+    *,
+    db: AsyncSession,
+    bus: Bus,
+    claims: JoinClaims,
+    muted: bool | None,
+    camera: bool | None,
+    screen: bool | None,
+) -> None:
+    """Record my microphone, camera and screen states; locks hold for non-moderators."""
+    room = await _current_room(db, claims)
+    me = await _actor(db, claims)
+    locks = room.locks or {}
+    if me.role != "moderator":
+        if muted is False and locks.get("microphone"):
+            raise Refused(N_("A moderator has turned microphones off."), code="locked")
+        if camera and locks.get("camera"):
+            raise Refused(N_("A moderator has turned cameras off."), code="locked")
+        if screen and locks.get("screen"):
+            raise Refused(N_("A moderator has turned screen sharing off."), code="locked")
+    for name, value in (("muted", muted), ("camera", camera), ("screen", screen)):
+        if value is not None:
+            setattr(me, name, value)
+    changes = Changes(db, room.id)
+    await changes.add("updated", participant_view(me))
+    await changes.commit(bus)
+
+
+# What moderators do
+
+
+async def _target(db: AsyncSession, room: Room, participant_id: str) -> RoomParticipant:
+    row = await _row(db, room.id, participant_id)
+    if row is None or row.meeting_number != room.meeting_number:
+        raise NotFound(N_("This person is not in the meeting."), code="no_such_participant")
+    return row
+
+
+async def mute(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str | None) -> None:
+    """Mute one participant, or (no target) everyone but the moderators."""
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    if target is not None:
+        rows = [await _target(db, room, target)]
+    else:
+        rows = list(
+            (
+                await db.scalars(
+                    select(RoomParticipant).where(
+                        RoomParticipant.room_id == room.id,
+                        RoomParticipant.meeting_number == room.meeting_number,
+                        RoomParticipant.role != "moderator",
+                        RoomParticipant.muted.is_(False),
+                    )
+                )
+            ).all()
+        )
+    changes = Changes(db, room.id)
+    for row in rows:
+        row.muted = True
+        await changes.add("updated", participant_view(row))
+    await changes.commit(bus)
+
+
+async def set_role(
+    *, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, role: str
+) -> None:
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    row = await _target(db, room, target)
+    if role == "participant" and row.participant_id == f"u{room.owner_id}":
+        raise Forbidden(N_("The room's owner always moderates it."), code="owner_stays")
+    row.role = role
+    changes = Changes(db, room.id)
+    await changes.add("updated", participant_view(row))
+    await changes.commit(bus)
+
+
+async def remove(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, ban: bool) -> None:
+    """Take a participant out of the meeting; with `ban`, they cannot come back to it."""
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    row = await _target(db, room, target)
+    if row.participant_id == f"u{room.owner_id}":
+        raise Forbidden(N_("The room's owner cannot be removed."), code="owner_stays")
+    if ban:
+        room.banned = [*(room.banned or []), row.participant_id]
+    await db.delete(row)
+    changes = Changes(db, room.id)
+    await changes.add("removed", {"id": target, "ban": ban})
+    await changes.commit(bus)
+
+
+async def lock(*, db: AsyncSession, bus: Bus, claims: JoinClaims, locks: dict[str, bool]) -> None:
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    current = {k: bool((room.locks or {}).get(k)) for k in LOCKABLE}
+    current.update({k: v for k, v in locks.items() if k in LOCKABLE})
+    room.locks = current
+    changes = Changes(db, room.id)
+    await changes.add("locks", current)
+    if current["microphone"]:
+        # Locking microphones mutes the participants who were speaking.
+        for row in (
+            await db.scalars(
+                select(RoomParticipant).where(
+                    RoomParticipant.room_id == room.id,
+                    RoomParticipant.role != "moderator",
+                    RoomParticipant.muted.is_(False),
+                )
+            )
+        ).all():
+            row.muted = True
+            await changes.add("updated", participant_view(row))
+    await changes.commit(bus)
+
+
+async def lower_hands(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    await db.execute(
+        update(RoomParticipant)
+        .where(RoomParticipant.room_id == room.id)
+        .values(hand_raised_at=None)
+    )
+    changes = Changes(db, room.id)
+    await changes.add("hands.lowered", {})
+    await changes.commit(bus)
+
+
+async def clear_chat(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    await db.execute(delete(ChatMessage).where(ChatMessage.room_id == room.id))
+    changes = Changes(db, room.id)
+    await changes.add("chat.cleared", {})
+    await changes.commit(bus)
+
+
+async def decide(
+    *, db: AsyncSession, bus: Bus, claims: JoinClaims, entry: int, admit: bool
+) -> None:
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    await rooms.decide(db=db, bus=bus, room=room, entry_id=entry, admit=admit)
+
+
+async def end(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
+    """End the meeting for everyone: the room closes."""
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    await rooms.close_room(db=db, bus=bus, actor=None, room=room)
+
+
+async def chat_export(*, db: AsyncSession, room: Room, participant_id: str | None) -> str:
+    """The room's chat as plain text: public messages, and this participant's private ones."""
+    query = select(ChatMessage).where(ChatMessage.room_id == room.id).order_by(ChatMessage.id)
+    lines = []
+    for message in (await db.scalars(query)).all():
+        private = message.recipient_id is not None
+        if private and participant_id not in {message.sender_id, message.recipient_id}:
+            continue
+        stamp = message.created_at.strftime("%Y-%m-%d %H:%M")
+        who = message.sender_name
+        if private:
+            who = f"{who} → {message.recipient_name}"
+        lines.append(f"[{stamp}] {who}: {message.text}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,125 @@
+"""Two or three people in a meeting: chat, private messages, hands, removal, reconnection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.people import log_in, make_member
+from tests.browser.server import ParleyServer
+
+
+def _open_room(owner: Page, name: str) -> str:
+    owner.goto("/rooms")
+    log_in(owner, "ada@example.org")
+    owner.get_by_label("Room name").fill(name)
+    owner.get_by_role("button", name="Create", exact=True).click()
+    owner.get_by_role("button", name="Open the room").click()
+    link = owner.get_by_label("Invitation link").input_value()
+    owner.goto(link)
+    expect(owner.locator("#participant-list")).to_contain_text("Ada Lovelace")
+    return link
+
+
+def _guest(new_page: Callable[..., Page], link: str, name: str) -> Page:
+    page = new_page()
+    page.goto(link)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#participant-list")).to_contain_text(name)
+    return page
+
+
+def _say(page: Page, text: str, to: str | None = None) -> None:
+    if to is not None:
+        page.get_by_label("To").select_option(label=to)
+    page.get_by_label("Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def test_chat_hands_private_messages_and_removal(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    owner = new_page()
+    link = _open_room(owner, "Chemistry class")
+    bea = _guest(new_page, link, "Bea")
+    cy = _guest(new_page, link, "Cy")
+
+    _say(owner, "Welcome! Slides: https://example.org/slides")
+    expect(bea.locator("#chat-list")).to_contain_text("Welcome! Slides:")
+    expect(bea.get_by_role("link", name="https://example.org/slides")).to_have_attribute(
+        "rel", "noopener noreferrer nofollow"
+    )
+    _say(bea, "Thanks <script>alert(1)</script>")
+    expect(owner.locator("#chat-list")).to_contain_text("Thanks <script>alert(1)</script>")
+
+    _say(bea, "Psst, Cy", to="Cy")
+    expect(cy.locator("#chat-list")).to_contain_text("Bea to Cy (private)")
+    expect(cy.locator("#chat-list")).to_contain_text("Psst, Cy")
+    _say(owner, "Everyone sees this")
+    expect(cy.locator("#chat-list")).to_contain_text("Everyone sees this")
+    expect(owner.locator("#chat-list")).not_to_contain_text("Psst, Cy")
+
+    cy.get_by_role("button", name="Raise my hand").click()
+    expect(owner.get_by_role("img", name="Hand raised")).to_be_visible()
+    expect(cy.get_by_role("button", name="Lower my hand")).to_be_visible()
+    screenshot(owner, "meeting-chat-hand-en")
+
+    owner.get_by_role("button", name="Lower all hands").click()
+    expect(owner.get_by_role("img", name="Hand raised")).to_have_count(0)
+
+    owner.get_by_label("Actions for Bea").click()
+    owner.get_by_role("button", name="Remove from the meeting").click()
+    expect(bea.get_by_role("heading", name="You were removed from the meeting.")).to_be_visible()
+    expect(owner.locator("#participant-list")).not_to_contain_text("Bea")
+    expect(cy.locator("#participant-list")).not_to_contain_text("Bea")
+    screenshot(bea, "meeting-removed-en")
+
+
+def test_a_participant_cannot_use_moderator_controls(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    owner = new_page()
+    link = _open_room(owner, "Board")
+    guest = _guest(new_page, link, "Visitor")
+    expect(guest.get_by_role("button", name="Mute everyone")).to_be_hidden()
+    expect(guest.get_by_label("Actions for Ada Lovelace")).to_have_count(0)
+    # Even a hand-made message is refused by the server.
+    guest.evaluate(
+        """() => new Promise((resolve) => {
+            const ws = new WebSocket(`ws://${location.host}${location.pathname}/live`);
+            ws.onopen = () => {
+                ws.send(JSON.stringify({type: "hello"}));
+                ws.send(JSON.stringify({type: "mod.end"}));
+            };
+            ws.onmessage = (e) => {
+                if (JSON.parse(e.data).type === "error") { ws.close(); resolve(); }
+            };
+        })"""
+    )
+    _say(owner, "still here")
+    expect(guest.locator("#chat-list")).to_contain_text("still here")
+
+
+def test_chat_survives_a_server_restart(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    owner = new_page()
+    link = _open_room(owner, "Study group")
+    guest = _guest(new_page, link, "Dana")
+    _say(guest, "before the restart")
+    expect(owner.locator("#chat-list")).to_contain_text("before the restart")
+
+    server.stop()
+    expect(owner.get_by_text("Reconnecting…")).to_be_visible()
+    server.start()
+    expect(owner.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+    expect(owner.locator("#chat-list")).to_contain_text("before the restart")
+    _say(owner, "after the restart")
+    expect(guest.locator("#chat-list")).to_contain_text("after the restart", timeout=20_000)
+    expect(guest.locator("#chat-list")).to_contain_text("before the restart")

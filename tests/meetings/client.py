@@ -1,0 +1,82 @@
+"""A protocol-level meeting participant: joins through the API, talks on the room's socket."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+import httpx
+from websockets.sync.client import ClientConnection, connect
+
+from tests.browser.server import ParleyServer
+
+
+class Participant:
+    def __init__(self, server: ParleyServer, token: str, slug: str) -> None:
+        self.server = server
+        self.token = token
+        self.slug = slug
+        self.connection: ClientConnection | None = None
+        self.welcome: dict[str, Any] = {}
+        self.last_event = 0
+        self.seen: list[dict[str, Any]] = []
+
+    @classmethod
+    def join(
+        cls, server: ParleyServer, client: httpx.Client, room: dict[str, Any], **body: Any
+    ) -> Participant:
+        response = client.post(f"/api/v1/rooms/{room['id']}/join", json=body)
+        assert response.status_code == 200, response.text
+        return cls(server, response.json()["token"], room["slug"])
+
+    @property
+    def id(self) -> str:
+        return str(self.welcome["you"]["id"])
+
+    def open(self, last_event: int | None = None) -> Participant:
+        self._stack = contextlib.ExitStack()
+        self.connection = self._stack.enter_context(
+            connect(
+                f"ws://127.0.0.1:{self.server.port}/r/{self.slug}/live",
+                additional_headers={"Cookie": f"parley_join={self.token}"},
+                origin=self.server.url,  # type: ignore[arg-type]
+                open_timeout=5,
+            )
+        )
+        self.send({"type": "hello", "last_event": last_event})
+        if last_event is None:
+            self.welcome = self.expect("welcome")
+            self.last_event = self.welcome["last_event"]
+        return self
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self._stack.close()
+            self.connection = None
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.connection is not None
+        self.connection.send(json.dumps(message))
+
+    def receive(self, timeout: float = 5) -> dict[str, Any]:
+        assert self.connection is not None
+        message: dict[str, Any] = json.loads(self.connection.recv(timeout=timeout))
+        if message["type"] == "event":
+            assert message["id"] == self.last_event + 1, (message, self.last_event)
+            self.last_event = message["id"]
+        self.seen.append(message)
+        return message
+
+    def expect(self, kind: str, timeout: float = 5, **fields: Any) -> dict[str, Any]:
+        """The next message of `kind` (an event kind or a message type) with these fields."""
+        while True:
+            message = self.receive(timeout)
+            if message["type"] in {"ping", "pong"} and kind not in {"ping", "pong"}:
+                continue
+            matches = message["type"] == kind or (
+                message["type"] == "event" and message["kind"] == kind
+            )
+            data = message.get("data", message)
+            if matches and all(data.get(k) == v for k, v in fields.items()):
+                return message

@@ -1,0 +1,76 @@
+"""Two `parley serve` processes on PostgreSQL and Redis hold one meeting together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import services
+from tests.browser.people import PASSWORD, make_member
+from tests.browser.server import ParleyServer
+from tests.meetings.client import Participant
+
+
+@pytest.fixture
+def two_servers(tmp_path: Path) -> Iterator[tuple[ParleyServer, ParleyServer]]:
+    services.require_postgres()
+    services.require_redis()
+    database = services.create_postgres_database()
+    env = services.scale_out_env(database)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    try:
+        with (
+            ParleyServer(tmp_path / "a", extra_env=env) as first,
+            ParleyServer(tmp_path / "b", extra_env=env) as second,
+        ):
+            yield first, second
+    finally:
+        services.drop_postgres_database(database)
+
+
+def test_participants_on_two_processes_see_chat_and_moderation(
+    two_servers: tuple[ParleyServer, ParleyServer],
+) -> None:
+    first, second = two_servers
+    make_member(first, "ada@example.org", "Ada", admin=True)
+    with (
+        httpx.Client(base_url=first.url, timeout=10) as owner,
+        httpx.Client(base_url=second.url, timeout=10) as visitor,
+    ):
+        login = owner.post(
+            "/api/v1/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
+        )
+        owner.headers["x-csrf-token"] = login.json()["csrf_token"]
+        room = owner.post("/api/v1/rooms", json={"name": "Two processes"}).json()
+        owner.post(f"/api/v1/rooms/{room['id']}/open")
+
+        moderator = Participant.join(first, owner, room).open()
+        guest = Participant.join(second, visitor, room, name="Guest on B").open()
+        try:
+            moderator.expect("joined", name="Guest on B")
+            assert [p["name"] for p in guest.welcome["participants"]] == ["Ada", "Guest on B"]
+
+            guest.send({"type": "chat.send", "text": "from B"})
+            assert moderator.expect("chat")["data"]["text"] == "from B"
+            moderator.send({"type": "chat.send", "text": "from A"})
+            guest.expect("chat", text="from A")
+
+            guest.send({"type": "hand.raise"})
+            assert moderator.expect("updated", name="Guest on B")["data"]["hand"]
+
+            # The room's state is one, whichever process is asked.
+            seen_from_b = visitor.get(f"/api/v1/rooms/{room['id']}")
+            assert seen_from_b.status_code == 401  # the visitor is no member: nothing leaks
+            counted = owner.get(f"/api/v1/rooms/{room['id']}").json()["participant_count"]
+            assert counted == 2
+
+            moderator.send({"type": "mod.remove", "target": guest.id, "ban": False})
+            guest.expect("removed")
+            moderator.expect("removed")
+        finally:
+            moderator.close()
+            guest.close()
