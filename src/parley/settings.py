@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Where the embedded default keeps its files (SQLite database, generated secret).
 DEFAULT_VAR_DIR = Path("var")
@@ -51,10 +52,45 @@ class Settings(BaseSettings):
     session_days: int = Field(default=14, ge=1, le=365)
     default_language: Literal["en", "fr"] = "en"
 
+    # Media. STUN and TURN servers browsers use to reach each other, comma-separated
+    # (`stun:stun.example.org:3478`, `turn:turn.example.org:3478?transport=udp`, `turns:…`).
+    # TURN credentials are made per person from the secret shared with coturn
+    # (`use-auth-secret`) and expire after `turn_ttl_seconds`.
+    stun_urls: Annotated[list[str], NoDecode] = []
+    turn_urls: Annotated[list[str], NoDecode] = []
+    turn_secret: SecretStr = SecretStr("")
+    turn_ttl_seconds: int = Field(default=4 * 3600, ge=60, le=7 * 24 * 3600)
+    # Peer to peer, every browser sends its video to every other: past this many people
+    # media is refused with a notice (the SFU takes larger meetings).
+    mesh_limit: int = Field(default=6, ge=2, le=12)
+
+    @field_validator("stun_urls", "turn_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("stun_urls", "turn_urls")
+    @classmethod
+    def _check_ice_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not re.fullmatch(r"(stuns?|turns?):[^\s,]+", url):
+                raise ValueError(f"not a STUN or TURN address: {url!r}")
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _turn_needs_secret(self) -> Settings:
+        if self.turn_urls and not self.turn_secret.get_secret_value():
+            raise ValueError(
+                "PARLEY_TURN_URLS needs PARLEY_TURN_SECRET (coturn's static-auth-secret)"
+            )
+        return self
 
     @property
     def effective_database_url(self) -> str:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -44,6 +45,12 @@ SWEEP_SECONDS = 5
 BURST = 20
 RATE_PER_SECOND = 5.0
 FLOOD_STRIKES = 50
+# WebRTC signalling comes in bursts (an offer, then a candidate per network path): it has a
+# budget of its own, larger than the one for everything else.
+SIGNAL_BURST = 300
+SIGNAL_RATE_PER_SECOND = 60.0
+# How long a check that a signal's recipient is in the meeting holds for the next signals.
+PEER_CHECK_SECONDS = 10.0
 HELLO_TIMEOUT_SECONDS = 10
 # How long a socket being closed by the server may take to send what is queued for it.
 DRAIN_SECONDS = 2
@@ -52,6 +59,7 @@ CLOSE_REMOVED = 4001
 CLOSE_TOO_SLOW = 4002
 CLOSE_FLOODING = 4003
 CLOSE_ENDED = 4004
+CLOSE_SUPERSEDED = 4005
 
 
 class Connection:
@@ -62,15 +70,18 @@ class Connection:
         self.claims = claims
         self.participant_id = claims.participant_id
         self.role = role
+        # Tells this socket from the same person's others (another tab: the newest one wins).
+        self.key = secrets.token_hex(8)
         self.outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         # Events that arrive before the client's snapshot is sent wait here.
         self.pending: list[tuple[int, str]] | None = []
         self.last_event = 0
         self.close_code: int | None = None
         self.hub: RoomHub | None = None
-        self._tokens = float(BURST)
-        self._refilled = time.monotonic()
+        self._buckets = {False: _Bucket(BURST, RATE_PER_SECOND)}
         self.strikes = 0
+        # Participants this one may signal to, and until when that check holds.
+        self.peers: dict[str, float] = {}
 
     def offer(self, text: str, event_id: int | None = None) -> None:
         if self.close_code is not None:
@@ -104,14 +115,33 @@ class Connection:
             with contextlib.suppress(asyncio.QueueFull):
                 self.outbox.put_nowait(None)
 
-    def allow(self) -> bool:
+    def allow(self, signal: bool = False) -> bool:
         """Take a token for one incoming message, if there is one."""
+        bucket = self._buckets.get(signal)
+        if bucket is None:
+            # Made on first use: most sockets (large meetings, no mesh) never signal.
+            bucket = self._buckets[signal] = _Bucket(SIGNAL_BURST, SIGNAL_RATE_PER_SECOND)
+        return bucket.take()
+
+
+class _Bucket:
+    """A token bucket: `burst` messages at once, then `rate` per second."""
+
+    __slots__ = ("burst", "rate", "refilled", "tokens")
+
+    def __init__(self, burst: int, rate: float) -> None:
+        self.burst = burst
+        self.rate = rate
+        self.tokens = float(burst)
+        self.refilled = time.monotonic()
+
+    def take(self) -> bool:
         now = time.monotonic()
-        self._tokens = min(BURST, self._tokens + (now - self._refilled) * RATE_PER_SECOND)
-        self._refilled = now
-        if self._tokens < 1:
+        self.tokens = min(self.burst, self.tokens + (now - self.refilled) * self.rate)
+        self.refilled = now
+        if self.tokens < 1:
             return False
-        self._tokens -= 1
+        self.tokens -= 1
         return True
 
 
@@ -174,6 +204,20 @@ class RoomHub:
                 for connection in list(self.connections):
                     if connection.participant_id == data.get("id"):
                         connection.close(CLOSE_REMOVED)
+        elif kind == "signal":
+            # Signalling between two participants: only the recipient's sockets get it.
+            recipient = message.pop("to", None)
+            text = json.dumps(message)
+            for connection in self.connections:
+                if connection.participant_id == recipient:
+                    connection.offer(text)
+        elif kind == "superseded":
+            for connection in list(self.connections):
+                if connection.participant_id == message.get(
+                    "participant"
+                ) and connection.key != message.get("key"):
+                    connection.offer(json.dumps({"type": "superseded"}))
+                    connection.close(CLOSE_SUPERSEDED)
         elif kind == "waiting":
             moderators = [c for c in self.connections if c.role == "moderator"]
             if moderators:
@@ -316,6 +360,9 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
         return
     connection = Connection(websocket, claims, role)
     await hubs.attach(connection)
+    # The same person's older sockets (another tab, on any process) give way to this one.
+    superseded = {"type": "superseded", "participant": claims.participant_id, "key": connection.key}
+    await hubs.bus.publish(rooms.channel(claims.room_id), json.dumps(superseded).encode())
     # One task more per socket, the writer; the handler itself reads. When the writer closes
     # the socket, the client's answer ends the reader. (One socket among thousands: a task
     # group's extra objects are not worth their memory here.)
@@ -391,16 +438,18 @@ async def _reader(websocket: WebSocket, hubs: Hubs, connection: Connection) -> N
         if len(text.encode()) > protocol.MAX_MESSAGE_BYTES:
             connection.offer(_error("too_large", N_("This message is too large.")))
             continue
-        if not connection.allow():
+        try:
+            parsed: Any = protocol.client_message.validate_json(text)
+        except ValidationError:
+            parsed = None
+        if not connection.allow(signal=isinstance(parsed, protocol.Signal)):
             connection.strikes += 1
             if connection.strikes >= FLOOD_STRIKES:
                 connection.close(CLOSE_FLOODING)
                 return
             connection.offer(_error("rate_limited", N_("Slow down: too many messages.")))
             continue
-        try:
-            parsed = protocol.client_message.validate_json(text)
-        except ValidationError:
+        if parsed is None:
             connection.offer(_error("bad_message", N_("This message is not understood.")))
             continue
         if isinstance(parsed, protocol.Hello):
@@ -413,8 +462,11 @@ async def _reader(websocket: WebSocket, hubs: Hubs, connection: Connection) -> N
         if isinstance(parsed, protocol.Ping):
             connection.offer(json.dumps({"type": "pong"}))
             continue
-        handler = HANDLERS[type(parsed)]
         try:
+            if isinstance(parsed, protocol.Signal):
+                await _relay(hubs, connection, parsed)
+                continue
+            handler = HANDLERS[type(parsed)]
             async with hubs.sessions() as db:
                 await handler(db, hubs.bus, connection.claims, parsed)
         except ParleyError as refusal:
@@ -427,3 +479,19 @@ async def _reader(websocket: WebSocket, hubs: Hubs, connection: Connection) -> N
             connection.offer(
                 _error("server_error", N_("Something went wrong on our side. Please try again."))
             )
+
+
+async def _relay(hubs: Hubs, connection: Connection, message: protocol.Signal) -> None:
+    """Pass WebRTC signalling to another participant of the same meeting, from this one."""
+    target = message.to
+    if target == connection.participant_id:
+        raise ParleyError(N_("This message is not understood."), code="bad_message")
+    now = time.monotonic()
+    if connection.peers.get(target, 0.0) < now:
+        async with hubs.sessions() as db:
+            await service.check_peer(db=db, claims=connection.claims, target=target)
+        connection.peers[target] = now + PEER_CHECK_SECONDS
+    # The sender is the socket's participant, never something the message says.
+    relayed = message.model_dump(exclude_none=True)
+    relayed["from"] = connection.participant_id
+    await hubs.bus.publish(rooms.channel(connection.claims.room_id), json.dumps(relayed).encode())

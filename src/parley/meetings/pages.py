@@ -1,30 +1,53 @@
-"""Files a participant takes away from the meeting: the chat as text."""
+"""What a participant fetches beside the meeting socket: the chat as text, media settings."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from parley.deps import DbSession
 from parley.errors import N_, Forbidden, NotFound
+from parley.media.ice import ice_servers
 from parley.meetings import service
 from parley.rooms import service as rooms
 from parley.rooms.live import JOIN_COOKIE
+from parley.rooms.models import Room
+from parley.rooms.service import JoinClaims
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/r/{slug}/chat.txt")
-async def chat_export(slug: str, request: Request, db: DbSession) -> PlainTextResponse:
-    """The room's chat: public messages and the participant's own private ones."""
+async def _participant(slug: str, request: Request, db: DbSession) -> tuple[Room, JoinClaims]:
     room = await rooms.get_by_slug(db=db, slug=slug)
     if room is None:
         raise NotFound(N_("No such room."))
     claims = rooms.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
     if claims is None or claims.room_id != room.id:
-        raise Forbidden(N_("Join the meeting to read its chat."), code="not_in_meeting")
+        raise Forbidden(N_("Join the meeting first."), code="not_in_meeting")
+    return room, claims
+
+
+@router.get("/r/{slug}/chat.txt")
+async def chat_export(slug: str, request: Request, db: DbSession) -> PlainTextResponse:
+    """The room's chat: public messages and the participant's own private ones."""
+    room, claims = await _participant(slug, request, db)
     text = await service.chat_export(db=db, room=room, participant_id=claims.participant_id)
     filename = f"chat-{room.slug}.txt"
     return PlainTextResponse(
         text, headers={"content-disposition": f'attachment; filename="{filename}"'}
     )
+
+
+@router.get("/r/{slug}/media")
+async def media_settings(slug: str, request: Request, db: DbSession) -> JSONResponse:
+    """ICE servers (with a TURN credential of this participant's own) and the mesh limit."""
+    room, claims = await _participant(slug, request, db)
+    if not room.is_open or claims.meeting_number != room.meeting_number:
+        raise Forbidden(N_("The meeting has ended."), code="meeting_ended")
+    settings = request.app.state.settings
+    body = {
+        **ice_servers(settings, claims.participant_id),
+        "transport": "mesh",
+        "mesh_limit": settings.mesh_limit,
+    }
+    return JSONResponse(body, headers={"cache-control": "no-store"})

@@ -10,6 +10,9 @@ From the browser (validated here; anything else gets an `error` and changes noth
   `mod.promote {target}`, `mod.demote {target}`, `mod.admit {entry}`, `mod.refuse {entry}`,
   `mod.lock {chat?, private_chat?, microphone?, camera?, screen?}`, `mod.lower_hands`,
   `mod.end`, `chat.clear`.
+- `signal {to, description?, candidate?, streams?}`: WebRTC signalling for participant `to`
+  of the same meeting (an SDP offer or answer, or an ICE candidate; `streams` names the
+  sender's media streams `camera` or `screen`). Relayed, never stored.
 - `ping`.
 
 From the server:
@@ -18,6 +21,8 @@ From the server:
 - `event {id, kind, data}`: a numbered change; ids grow by one per room, so a client knows
   what it missed. Kinds: `joined`, `left`, `updated` (a participant's role or states),
   `chat`, `chat.cleared`, `locks`, `hands.lowered`, `removed`, `ended`.
+- `signal {from, description?, candidate?, streams?}`: signalling from participant `from`.
+- `superseded`: the same person opened the meeting elsewhere (another tab); this socket closes.
 - `waiting {items}` (moderators), `error {code, message}`, `pong`, `ping`, `closed`.
 
 The server never takes a sender's id or role from the message: they come from the join token.
@@ -27,11 +32,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
 PROTOCOL_VERSION = 1
-# A message larger than this is refused unread: chat is the largest thing a client sends.
-MAX_MESSAGE_BYTES = 16 * 1024
+# A message larger than this is refused unread: an SDP offer with camera and screen (several
+# video sections, each listing every codec) is the largest thing a client sends.
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_SDP_CHARS = 60_000
 CHAT_MAX_CHARS = 2000
 
 ParticipantId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -129,6 +143,37 @@ class ChatClear(_Message):
     type: Literal["chat.clear"]
 
 
+class SessionDescription(_Message):
+    type: Literal["offer", "answer", "rollback"]
+    sdp: Annotated[str, StringConstraints(max_length=MAX_SDP_CHARS)] = ""
+
+
+class IceCandidate(_Message):
+    candidate: Annotated[str, StringConstraints(max_length=1000)]
+    sdpMid: Annotated[str, StringConstraints(max_length=64)] | None = None
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None
+    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+
+StreamId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w{}-]+$")]
+
+
+class Signal(_Message):
+    type: Literal["signal"]
+    to: ParticipantId
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+    streams: Annotated[dict[StreamId, Literal["camera", "screen"]], Field(max_length=4)] | None = (
+        None
+    )
+
+    @model_validator(mode="after")
+    def _carries_something(self) -> Signal:
+        if self.description is None and self.candidate is None:
+            raise ValueError("a signal carries a description or a candidate")
+        return self
+
+
 ClientMessage = Annotated[
     Hello
     | Ping
@@ -146,7 +191,8 @@ ClientMessage = Annotated[
     | ModLock
     | ModLowerHands
     | ModEnd
-    | ChatClear,
+    | ChatClear
+    | Signal,
     Field(discriminator="type"),
 ]
 client_message: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)

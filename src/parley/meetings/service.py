@@ -371,6 +371,13 @@ async def update_state(
     await changes.commit(bus)
 
 
+async def check_peer(*, db: AsyncSession, claims: JoinClaims, target: str) -> None:
+    """Refuse unless both the sender and `target` are in this meeting (before signalling)."""
+    room = await _current_room(db, claims)
+    await _actor(db, claims)
+    await _target(db, room, target)
+
+
 # What moderators do
 
 
