@@ -7,7 +7,7 @@ export UV_NO_PROGRESS := 1
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: run test setup python frontend browser lint typecheck pytest messages bench-hub clean
+.PHONY: run test setup python frontend browser lint typecheck pytest messages bench-hub bench-media clean
 
 run: setup ## Set everything up and serve Parley on the embedded default.
 	$(RUN) parley db upgrade
@@ -51,6 +51,10 @@ pytest:
 # The meeting hub under load: 100, 500 and 1000 participants, embedded and over Redis.
 bench-hub: setup
 	ulimit -n 16384 && $(RUN) python bench/meeting_hub.py
+
+# Peer-to-peer media: from pressing Join (and Share) to the first remote frame, real Chromium.
+bench-media: setup browser
+	$(RUN) python bench/media_join.py
 
 # Refresh the catalogue from the code; translate the new entries in the .po file.
 messages:

@@ -2,6 +2,7 @@
 // kept in step with the server over the room's socket (protocol in parley/meetings/protocol.py).
 import { _ } from "./i18n.js";
 import { connect } from "./live.js";
+import { Media } from "./media/index.js";
 
 const PROTOCOL_VERSION = 1;
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/g;
@@ -16,6 +17,8 @@ const state = {
 };
 let socket = null;
 let root = null;
+let media = null;
+let connections = 0;
 
 function isModerator() {
   return state.you && state.you.role === "moderator";
@@ -216,10 +219,15 @@ function notice(text) {
 
 function ended(title, text) {
   socket.stop();
+  media.leave();
   document.getElementById("ended-title").textContent = title;
   document.getElementById("ended-text").textContent = text;
   document.getElementById("meeting-ended").hidden = false;
   document.getElementById("connection-status").hidden = true;
+}
+
+function people() {
+  return [...state.participants.values()];
 }
 
 function applyEvent(event) {
@@ -228,12 +236,16 @@ function applyEvent(event) {
     case "joined":
     case "updated":
       state.participants.set(data.id, data);
+      if (state.you && data.id === state.you.id) media.youUpdated(data);
+      media.participants(people());
       break;
     case "left":
       state.participants.delete(data.id);
+      media.participants(people());
       break;
     case "removed":
       state.participants.delete(data.id);
+      media.participants(people());
       if (state.you && data.id === state.you.id) {
         ended(_("You were removed from the meeting."), data.ban ? _("A moderator removed you; you cannot come back to this meeting.") : _("A moderator removed you."));
       }
@@ -246,9 +258,11 @@ function applyEvent(event) {
       break;
     case "locks":
       state.locks = data;
+      media.locksChanged(data);
       break;
     case "hands.lowered":
       for (const person of state.participants.values()) person.hand = null;
+      media.participants(people());
       break;
     default:
       break;
@@ -268,6 +282,15 @@ function onMessage(message) {
       state.locks = message.locks;
       state.last = message.last_event;
       renderAll();
+      media.welcome(message.you, people(), message.locks);
+      break;
+    case "signal":
+      media.signal(message);
+      break;
+    case "superseded":
+      socket.stop();
+      media.release();
+      document.getElementById("meeting-superseded").hidden = false;
       break;
     case "event":
       if (state.last !== null && message.id <= state.last) return;
@@ -288,6 +311,7 @@ function onMessage(message) {
       if (["banned", "meeting_ended", "not_in_meeting"].includes(message.code)) {
         ended(_("You are not in this meeting."), message.message);
       } else {
+        if (message.code === "locked") media.refused();
         notice(message.message);
       }
       break;
@@ -335,12 +359,23 @@ function wireControls() {
   }
 }
 
-export function initialize() {
+export async function initialize() {
   root = document.querySelector('[data-mode="meeting"]');
   if (!root) return;
   wireControls();
+  media = new Media({ root, send, notice });
+  window.parleyMedia = media; // to look at connections from the browser's console (and tests)
+  document.getElementById("use-here").addEventListener("click", () => location.reload());
+  document.querySelector('form[action$="/leave"]').addEventListener("submit", () => media.leave());
+  // Nobody is in the meeting (nor in its list) before pressing Join on the pre-join screen.
+  await media.prejoin();
   socket = connect(root.dataset.liveUrl, {
-    onOpen: () => send({ type: "hello", last_event: state.last }),
+    onOpen: () => {
+      send({ type: "hello", last_event: state.last });
+      connections += 1;
+      // Signals sent after the hello: the server reads a socket's messages in order.
+      if (connections > 1) media.reconnected();
+    },
     onMessage,
     onStatus: (status) => {
       const box = document.getElementById("connection-status");

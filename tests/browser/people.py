@@ -24,3 +24,16 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+
+
+def join_meeting(page: Page, *, camera: bool = True, microphone: bool = True) -> None:
+    """Go through the pre-join screen: choose the devices, then press Join."""
+    expect(page.locator("#prejoin")).to_be_visible()
+    for wanted, toggle in ((camera, "#prejoin-camera"), (microphone, "#prejoin-mic")):
+        button = page.locator(toggle)
+        expect(button).to_have_attribute("aria-pressed", "true")
+        if not wanted:
+            button.click()
+            expect(button).to_have_attribute("aria-pressed", "false")
+    page.locator("#join-button").click()
+    expect(page.locator("#prejoin")).to_be_hidden()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.people import log_in, make_member
+from tests.browser.people import join_meeting, log_in, make_member
 from tests.browser.server import ParleyServer
 
 
@@ -50,8 +50,10 @@ def test_the_whole_story_with_two_members_and_a_guest(
     log_in(member, "grace@example.org")
     expect(member.get_by_role("heading", name="Weekly team meeting")).to_be_visible()
     expect(member.get_by_text("You are in the meeting as Grace Hopper.")).to_be_visible()
+    join_meeting(member, camera=False)
 
     owner.get_by_role("link", name="Join").click()
+    join_meeting(owner, camera=False)
     participants = owner.locator("#participant-list")
     expect(participants).to_contain_text("Grace Hopper")
     expect(participants).to_contain_text("Ada Lovelace (you)")
@@ -63,6 +65,7 @@ def test_the_whole_story_with_two_members_and_a_guest(
     guest.get_by_label("Your name").fill("Visitor <b>Bold</b>")
     guest.get_by_role("button", name="Start").click()
     expect(guest.get_by_text("You are in the meeting as Visitor <b>Bold</b>.")).to_be_visible()
+    join_meeting(guest, camera=False)
     expect(participants).to_contain_text("Visitor <b>Bold</b>")
     expect(owner.locator("#participant-count")).to_have_text("(3)")
     screenshot(owner, "meeting-three-people-en")
@@ -103,6 +106,7 @@ def test_waiting_room_and_access_code(new_page: Callable[..., Page], server: Par
     expect(owner.get_by_role("status").first).to_have_text("Settings saved.")
     owner.goto(link)
     expect(owner.get_by_text("You are in the meeting as Ada Lovelace.")).to_be_visible()
+    join_meeting(owner, camera=False)
 
     guest = new_page()
     guest.goto(link)
@@ -120,6 +124,7 @@ def test_waiting_room_and_access_code(new_page: Callable[..., Page], server: Par
     screenshot(owner, "waiting-room-moderator-en")
     owner.get_by_role("button", name="Admit: Student").click()
     expect(guest.get_by_text("You are in the meeting as Student.")).to_be_visible()
+    join_meeting(guest, camera=False)
     expect(owner.locator("#participant-list")).to_contain_text("Student")
     expect(owner.locator("#waiting-panel")).to_be_hidden()
 

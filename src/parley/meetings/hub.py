@@ -102,6 +102,15 @@ class Connection:
         except asyncio.QueueFull:
             self.close(CLOSE_TOO_SLOW)
 
+    def offer_now(self, text: str) -> None:
+        """Send a message that is no event (signalling), even before the snapshot."""
+        if self.close_code is not None:
+            return
+        try:
+            self.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            self.close(CLOSE_TOO_SLOW)
+
     def ready(self, last_event: int) -> None:
         """The snapshot (or replay) up to `last_event` is sent: pass on what came after."""
         self.last_event = last_event
@@ -210,7 +219,7 @@ class RoomHub:
             text = json.dumps(message)
             for connection in self.connections:
                 if connection.participant_id == recipient:
-                    connection.offer(text)
+                    connection.offer_now(text)
         elif kind == "superseded":
             for connection in list(self.connections):
                 if connection.participant_id == message.get(

@@ -10,9 +10,10 @@ From the browser (validated here; anything else gets an `error` and changes noth
   `mod.promote {target}`, `mod.demote {target}`, `mod.admit {entry}`, `mod.refuse {entry}`,
   `mod.lock {chat?, private_chat?, microphone?, camera?, screen?}`, `mod.lower_hands`,
   `mod.end`, `chat.clear`.
-- `signal {to, description?, candidate?, streams?}`: WebRTC signalling for participant `to`
-  of the same meeting (an SDP offer or answer, or an ICE candidate; `streams` names the
-  sender's media streams `camera` or `screen`). Relayed, never stored.
+- `signal {to, description?, candidate?, streams?, session?, to_session?}`: WebRTC
+  signalling for participant `to` of the same meeting (an SDP offer or answer, or an ICE
+  candidate; `streams` names the sender's media streams `camera` or `screen`; the session
+  ids tell one connection between two people from an earlier one). Relayed, never stored.
 - `ping`.
 
 From the server:
@@ -20,8 +21,10 @@ From the server:
   after `hello` (or after a gap too large to replay).
 - `event {id, kind, data}`: a numbered change; ids grow by one per room, so a client knows
   what it missed. Kinds: `joined`, `left`, `updated` (a participant's role or states),
-  `chat`, `chat.cleared`, `locks`, `hands.lowered`, `removed`, `ended`.
-- `signal {from, description?, candidate?, streams?}`: signalling from participant `from`.
+  `chat`, `chat.cleared`, `locks`, `hands.lowered`, `removed`, `ended`. An `updated` made by a
+  moderator (mute) names them in `by`: that participant's browser then stops its microphone.
+- `signal {from, description?, candidate?, streams?, session?, to_session?}`: signalling
+  from participant `from`.
 - `superseded`: the same person opened the meeting elsewhere (another tab); this socket closes.
 - `waiting {items}` (moderators), `error {code, message}`, `pong`, `ping`, `closed`.
 
@@ -161,6 +164,10 @@ StreamId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern
 class Signal(_Message):
     type: Literal["signal"]
     to: ParticipantId
+    # The sender's connection with the recipient, and the recipient's one it answers: they
+    # tell a connection from an earlier one of the same two people (after a reload).
+    session: StreamId | None = None
+    to_session: StreamId | None = None
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
     streams: Annotated[dict[StreamId, Literal["camera", "screen"]], Field(max_length=4)] | None = (

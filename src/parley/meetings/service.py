@@ -178,6 +178,17 @@ async def disconnect(*, db: AsyncSession, claims: JoinClaims) -> None:
     await db.commit()
 
 
+async def leave(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
+    """The participant pressed Leave: they leave the list at once, without a grace period."""
+    row = await _row(db, claims.room_id, claims.participant_id)
+    if row is None or row.meeting_number != claims.meeting_number:
+        return
+    await db.delete(row)
+    changes = Changes(db, claims.room_id)
+    await changes.add("left", {"id": claims.participant_id})
+    await changes.commit(bus)
+
+
 async def touch(*, db: AsyncSession, room_id: int, participant_ids: Sequence[str]) -> None:
     """Mark these participants as still connected (one statement for a whole process)."""
     if not participant_ids:
@@ -410,7 +421,8 @@ async def mute(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str | 
     changes = Changes(db, room.id)
     for row in rows:
         row.muted = True
-        await changes.add("updated", participant_view(row))
+        # `by`: the participant's browser turns its microphone off when someone else did this.
+        await changes.add("updated", {**participant_view(row), "by": claims.participant_id})
     await changes.commit(bus)
 
 
@@ -463,7 +475,7 @@ async def lock(*, db: AsyncSession, bus: Bus, claims: JoinClaims, locks: dict[st
             )
         ).all():
             row.muted = True
-            await changes.add("updated", participant_view(row))
+            await changes.add("updated", {**participant_view(row), "by": claims.participant_id})
     await changes.commit(bus)
 
 

@@ -17,6 +17,7 @@ from parley.csrf import check_csrf
 from parley.deps import CurrentUser, DbSession, Viewer
 from parley.errors import N_, NotFound, ParleyError
 from parley.forms import form_data, parse
+from parley.meetings import service as meetings
 from parley.rooms import policies, service
 from parley.rooms.live import JOIN_COOKIE, WAIT_COOKIE
 from parley.rooms.models import Room
@@ -377,6 +378,9 @@ async def enter_with_details(
 @router.post("/r/{slug}/leave")
 async def leave(slug: str, request: Request, viewer: Viewer, db: DbSession) -> Response:
     room = await _room_by_slug(db, slug)
+    claims = service.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
+    if claims is not None and claims.room_id == room.id:
+        await meetings.leave(db=db, bus=request.app.state.bus, claims=claims)
     response = render(request, "rooms/left.html", _entry_context(request, room, viewer))
     response.delete_cookie(JOIN_COOKIE, path=f"/r/{room.slug}")
     return response

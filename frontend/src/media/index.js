@@ -1,0 +1,537 @@
+// Audio, video and screen sharing on the meeting page: the pre-join check, the tiles, the
+// buttons, and the transport that carries media (peer to peer here; see mesh.js).
+import { _ } from "../i18n.js";
+import { checkConnectivity } from "./connectivity.js";
+import { LocalMedia, meter } from "./local.js";
+import { MeshTransport } from "./mesh.js";
+
+const TALKING_LEVEL = 0.04;
+const TALK_POLL_MS = 300;
+const ICE_REFRESH_MARGIN_S = 600;
+
+function element(tag, className, attrs = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  return node;
+}
+
+function typing(event) {
+  const target = event.target;
+  return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+}
+
+export class Media {
+  constructor({ root, send, notice }) {
+    this.root = root;
+    this.send = send;
+    this.notice = notice;
+    this.local = new LocalMedia();
+    this.transport = null;
+    this.settings = { ice_servers: [], mesh_limit: 6, expires_at: 0 };
+    this.you = null;
+    this.people = [];
+    this.locks = {};
+    this.moderator = false;
+    this.joinedOnce = false;
+    this.inMesh = true;
+    this.remote = new Map(); // participant id -> { camera, screen } streams
+    this.talking = new Set();
+    this.pinned = null;
+    this.early = [];
+    this.sessionKey = `parley.joined.${root.dataset.meeting}`;
+    this.local.onChange(() => {
+      if (this.transport) this.transport.localChanged();
+      this.renderButtons();
+      this.renderTiles();
+    });
+  }
+
+  // The pre-join screen, unless this tab was already in the meeting (a reload): then straight in.
+  async prejoin() {
+    const settingsLoaded = this.loadSettings();
+    if (sessionStorage.getItem(this.sessionKey)) {
+      await settingsLoaded;
+      await this.openChosen();
+      return;
+    }
+    const dialog = document.getElementById("prejoin");
+    dialog.hidden = false;
+    const joined = new Promise((resolve) => {
+      document.getElementById("join-button").onclick = resolve;
+    });
+    const preview = document.getElementById("preview-video");
+    const error = document.getElementById("prejoin-error");
+    const errors = [];
+    const showErrors = () => {
+      const refused = errors.filter((e) => e.refused).length === 2;
+      error.textContent = refused
+        ? _("The browser refused access to the camera and the microphone. Allow them in the address bar, or join without them.")
+        : errors.map((e) => e.message).join(" ");
+      error.hidden = errors.length === 0;
+    };
+    let stopMeter = () => {};
+    const refresh = async () => {
+      preview.srcObject = this.local.cam ? new MediaStream([this.local.cam]) : null;
+      document.getElementById("preview-off").hidden = Boolean(this.local.cam);
+      const mic = document.getElementById("prejoin-mic");
+      mic.setAttribute("aria-pressed", String(Boolean(this.local.mic)));
+      mic.textContent = this.local.mic ? _("Microphone on") : _("Microphone off");
+      const camera = document.getElementById("prejoin-camera");
+      camera.setAttribute("aria-pressed", String(Boolean(this.local.cam)));
+      camera.textContent = this.local.cam ? _("Camera on") : _("Camera off");
+      document.getElementById("join-button").textContent =
+        this.local.mic || this.local.cam ? _("Join the meeting") : _("Join without audio and video");
+      stopMeter();
+      const bar = document.getElementById("mic-level");
+      bar.style.width = "0";
+      stopMeter = this.local.mic ? meter(this.local.camera, (level) => (bar.style.width = `${Math.round(level * 100)}%`)) : () => {};
+      await this.fillDeviceLists();
+    };
+    const attempt = async (start, key) => {
+      try {
+        await start();
+      } catch (problem) {
+        errors.push({ message: problem.message, refused: problem.refused });
+        this.local.remember({ [key]: false });
+      }
+    };
+    if (this.local.choices.micOn) await attempt(() => this.local.startMic(), "micOn");
+    if (this.local.choices.camOn) await attempt(() => this.local.startCamera(), "camOn");
+    showErrors();
+    await refresh();
+
+    const toggle = async (on, start, stop, key) => {
+      errors.length = 0;
+      if (on) stop();
+      else await attempt(start, key);
+      showErrors();
+      await refresh();
+    };
+    document.getElementById("prejoin-mic").onclick = () => toggle(Boolean(this.local.mic), () => this.local.startMic(), () => this.local.stopMic(), "micOn");
+    document.getElementById("prejoin-camera").onclick = () => toggle(Boolean(this.local.cam), () => this.local.startCamera(), () => this.local.stopCamera(), "camOn");
+    document.getElementById("choose-mic").onchange = async (event) => {
+      this.local.remember({ micId: event.target.value });
+      if (this.local.mic) await attempt(() => this.local.startMic(), "micOn");
+      await refresh();
+    };
+    document.getElementById("choose-camera").onchange = async (event) => {
+      this.local.remember({ camId: event.target.value });
+      if (this.local.cam) await attempt(() => this.local.startCamera(), "camOn");
+      await refresh();
+    };
+    document.getElementById("choose-speaker").onchange = (event) => {
+      this.local.remember({ speakerId: event.target.value });
+      this.applySpeaker();
+    };
+
+    settingsLoaded.then(() => this.showConnectivity());
+    await joined;
+    stopMeter();
+    preview.srcObject = null;
+    dialog.hidden = true;
+    sessionStorage.setItem(this.sessionKey, "1");
+    await settingsLoaded;
+  }
+
+  async openChosen() {
+    const problems = [];
+    for (const [on, start] of [
+      [this.local.choices.micOn, () => this.local.startMic()],
+      [this.local.choices.camOn, () => this.local.startCamera()],
+    ]) {
+      if (!on) continue;
+      try {
+        await start();
+      } catch (problem) {
+        problems.push(problem.message);
+      }
+    }
+    if (problems.length) this.notice(problems.join(" "));
+  }
+
+  async loadSettings() {
+    try {
+      const response = await fetch(this.root.dataset.mediaUrl, { credentials: "same-origin" });
+      if (response.ok) this.settings = await response.json();
+    } catch {
+      // Without ICE servers, direct connections still work on a local network.
+    }
+    if (this.transport) this.transport.setIceServers(this.settings.ice_servers);
+    // Credentials expire: fetch new ones a while before.
+    const refreshIn = (this.settings.expires_at - Date.now() / 1000 - ICE_REFRESH_MARGIN_S) * 1000;
+    clearTimeout(this.iceTimer);
+    if (refreshIn > 0) this.iceTimer = setTimeout(() => this.loadSettings(), Math.min(refreshIn, 2 ** 31 - 1));
+  }
+
+  async fillDeviceLists() {
+    const devices = await this.local.devices();
+    const fill = (id, kind, chosen, fallback) => {
+      const select = document.getElementById(id);
+      const options = devices.filter((d) => d.kind === kind);
+      select.replaceChildren(
+        ...(options.length ? options : [{ deviceId: "", label: fallback }]).map((device, index) => {
+          const option = element("option", "", { value: device.deviceId });
+          option.textContent = device.label || `${fallback} ${index + 1}`;
+          return option;
+        }),
+      );
+      if (chosen && options.some((d) => d.deviceId === chosen)) select.value = chosen;
+      else if (kind !== "audiooutput") {
+        const current = kind === "audioinput" ? this.local.mic : this.local.cam;
+        const settings = current && current.getSettings();
+        if (settings && settings.deviceId) select.value = settings.deviceId;
+      }
+      select.disabled = options.length === 0;
+    };
+    fill("choose-camera", "videoinput", this.local.choices.camId, _("Camera"));
+    fill("choose-mic", "audioinput", this.local.choices.micId, _("Microphone"));
+    fill("choose-speaker", "audiooutput", this.local.choices.speakerId, _("Default speaker"));
+  }
+
+  async showConnectivity() {
+    const list = document.getElementById("connectivity-list");
+    const result = await checkConnectivity(this.settings.ice_servers);
+    const line = (label, state) => {
+      const item = element("li", `check ${state === true ? "ok" : state === false ? "bad" : "none"}`);
+      const text = state === true ? _("works") : state === false ? _("does not work") : _("not configured");
+      item.textContent = `${label}: ${text}`;
+      return item;
+    };
+    list.replaceChildren(
+      line(_("Direct connection"), result.direct),
+      line(_("Through a STUN server"), result.stun),
+      line(_("Through a TURN relay"), result.turn),
+    );
+  }
+
+  // The meeting socket's snapshot: who I am and who is here.
+  welcome(you, people, locks) {
+    const first = !this.joinedOnce;
+    this.joinedOnce = true;
+    this.you = you;
+    this.moderator = you.role === "moderator";
+    this.locks = locks || {};
+    if (!this.transport) {
+      this.transport = new MeshTransport({
+        selfId: you.id,
+        send: (message) => this.send(message),
+        local: this.local,
+        iceServers: this.settings.ice_servers,
+        onMedia: (id, kind, stream, gone) => this.remoteMedia(id, kind, stream, gone),
+      });
+      this.transport.accepts = (id) => this.meshIds().includes(id);
+      this.wireControls();
+      this.pollTalking();
+    }
+    if (first && you.muted && this.local.mic) {
+      this.local.stopMic();
+      this.notice(_("This room mutes people when they join. Turn your microphone on when you want to speak."));
+    }
+    this.enforceLocks();
+    this.people = people;
+    this.sync();
+    for (const message of this.early.splice(0)) this.signal(message);
+    this.report();
+  }
+
+  // Tell the server the truth about my microphone, camera and screen.
+  report() {
+    if (!this.you) return;
+    this.send({ type: "state.update", muted: !this.local.mic, camera: Boolean(this.local.cam), screen: Boolean(this.local.screen) });
+  }
+
+  meshIds() {
+    return this.people.slice(0, this.settings.mesh_limit).map((p) => p.id);
+  }
+
+  // The participants changed: connect to the right people, redraw the tiles.
+  participants(people) {
+    this.people = people;
+    this.sync();
+  }
+
+  sync() {
+    if (!this.transport || !this.you) return;
+    const mesh = this.meshIds();
+    this.inMesh = mesh.includes(this.you.id);
+    this.transport.sync(this.inMesh ? mesh : []);
+    for (const id of this.remote.keys()) {
+      if (!this.people.some((p) => p.id === id)) this.remote.delete(id);
+    }
+    const box = document.getElementById("media-notice");
+    if (this.people.length > this.settings.mesh_limit) {
+      box.textContent = this.inMesh
+        ? _("This meeting has %(count)s people: peer-to-peer audio and video work for %(limit)s, so the others only have the chat. An administrator can send larger meetings through the media server.", { count: this.people.length, limit: this.settings.mesh_limit })
+        : _("This meeting is too large for peer-to-peer audio and video (%(limit)s people at most): you can follow the chat and the participants, but not hear or see them.", { limit: this.settings.mesh_limit });
+      box.hidden = false;
+    } else {
+      box.hidden = true;
+    }
+    this.renderButtons();
+    this.renderTiles();
+  }
+
+  // The meeting socket is back (its hello is sent): connections that did not survive restart.
+  reconnected() {
+    if (!this.transport) return;
+    this.transport.reconnected();
+    this.report();
+  }
+
+  // The same person opened the meeting in another tab: this one lets go of the devices.
+  release() {
+    if (this.transport) this.transport.close();
+    this.transport = null;
+    this.local.stopAll();
+  }
+
+  signal(message) {
+    // Someone may call on us before our snapshot arrives: keep it for the transport.
+    if (!this.transport) this.early.push(message);
+    else if (this.inMesh) this.transport.signal(message);
+  }
+
+  // My own row changed on the server: a moderator may have muted me.
+  youUpdated(me) {
+    this.you = { ...this.you, ...me };
+    this.moderator = me.role === "moderator";
+    // `by`: someone else (a moderator) muted me; my own changes come back without it.
+    if (me.muted && me.by && me.by !== this.you.id && this.local.mic) {
+      this.local.stopMic();
+      this.notice(_("A moderator muted your microphone."));
+    }
+    this.enforceLocks();
+    this.renderButtons();
+  }
+
+  locksChanged(locks) {
+    this.locks = locks || {};
+    this.enforceLocks();
+    this.renderButtons();
+  }
+
+  locked(what) {
+    return !this.moderator && Boolean(this.locks[what]);
+  }
+
+  enforceLocks() {
+    let changed = false;
+    if (this.locked("microphone") && this.local.mic) {
+      this.local.stopMic();
+      changed = true;
+    }
+    if (this.locked("camera") && this.local.cam) {
+      this.local.stopCamera();
+      changed = true;
+    }
+    if (this.locked("screen") && this.local.screen) {
+      this.local.stopScreen();
+      changed = true;
+    }
+    if (changed) this.report();
+  }
+
+  // A change the server refused (a lock it knew of before us): undo it here too.
+  refused() {
+    this.enforceLocks();
+    this.report();
+  }
+
+  wireControls() {
+    const run = async (action) => {
+      try {
+        await action();
+      } catch (problem) {
+        this.notice(problem.message);
+      }
+      this.report();
+    };
+    this.toggleMic = () => run(() => (this.local.mic ? this.local.stopMic() : this.local.startMic()));
+    this.toggleCamera = () => run(() => (this.local.cam ? this.local.stopCamera() : this.local.startCamera()));
+    this.toggleScreen = () => run(() => (this.local.screen ? this.local.stopScreen() : this.local.startScreen(() => this.report())));
+    document.getElementById("mic-button").addEventListener("click", () => this.toggleMic());
+    document.getElementById("camera-button").addEventListener("click", () => this.toggleCamera());
+    document.getElementById("screen-button").addEventListener("click", () => this.toggleScreen());
+    document.addEventListener("keydown", (event) => {
+      if (typing(event) || event.ctrlKey || event.metaKey || event.altKey || !this.inMesh) return;
+      const action = { m: this.toggleMic, v: this.toggleCamera, s: this.toggleScreen }[event.key.toLowerCase()];
+      if (action && !document.querySelector(".ended:not([hidden])")) {
+        event.preventDefault();
+        action();
+      }
+    });
+    document.getElementById("enable-sound").addEventListener("click", (event) => {
+      event.target.hidden = true;
+      for (const audio of document.querySelectorAll("#remote-audio audio")) audio.play().catch(() => {});
+    });
+  }
+
+  renderButtons() {
+    const set = (id, on, onLabel, offLabel, lockedBy) => {
+      const button = document.getElementById(id);
+      button.setAttribute("aria-pressed", String(on));
+      button.textContent = on ? onLabel : offLabel;
+      const locked = !on && this.locked(lockedBy);
+      button.disabled = locked || !this.inMesh;
+      if (locked) button.title = _("A moderator has turned this off.");
+    };
+    set("mic-button", Boolean(this.local.mic), _("Mute"), _("Unmute"), "microphone");
+    set("camera-button", Boolean(this.local.cam), _("Stop the camera"), _("Start the camera"), "camera");
+    set("screen-button", Boolean(this.local.screen), _("Stop sharing"), _("Share the screen"), "screen");
+  }
+
+  remoteMedia(id, kind, stream, gone) {
+    const entry = this.remote.get(id) || {};
+    if (stream) entry[kind] = stream;
+    else if (!gone || entry[kind] === gone) delete entry[kind];
+    this.remote.set(id, entry);
+    this.renderTiles();
+  }
+
+  applySpeaker() {
+    const sink = this.local.choices.speakerId;
+    for (const audio of document.querySelectorAll("#remote-audio audio")) {
+      if (sink && audio.setSinkId) audio.setSinkId(sink).catch(() => {});
+    }
+  }
+
+  // Remote audio plays from hidden elements (one per person), so a tile can come and go.
+  renderAudio() {
+    const box = document.getElementById("remote-audio");
+    const wanted = new Map();
+    for (const [id, entry] of this.remote) {
+      const track = entry.camera && entry.camera.getAudioTracks()[0];
+      if (track) wanted.set(id, track);
+    }
+    for (const audio of [...box.children]) {
+      const track = wanted.get(audio.dataset.participant);
+      if (!track || audio.srcObject.getAudioTracks()[0] !== track) audio.remove();
+    }
+    for (const [id, track] of wanted) {
+      if (box.querySelector(`audio[data-participant="${CSS.escape(id)}"]`)) continue;
+      const audio = element("audio", "", { "data-participant": id, autoplay: "" });
+      audio.srcObject = new MediaStream([track]);
+      box.append(audio);
+      const sink = this.local.choices.speakerId;
+      if (sink && audio.setSinkId) audio.setSinkId(sink).catch(() => {});
+      audio.play().catch(() => {
+        // Autoplay with sound needs a click on this page first (after a reload, say).
+        document.getElementById("enable-sound").hidden = false;
+      });
+    }
+  }
+
+  tile(person, { screen = false } = {}) {
+    const mine = this.you && person.id === this.you.id;
+    const key = screen ? `${person.id}:screen` : person.id;
+    const node = element("figure", "tile", { "data-tile": key, "data-participant": person.id });
+    let stream = null;
+    if (mine) stream = screen ? this.local.screen : this.local.cam ? new MediaStream([this.local.cam]) : null;
+    else {
+      const entry = this.remote.get(person.id) || {};
+      const source = screen ? entry.screen : entry.camera;
+      const track = source && source.getVideoTracks()[0];
+      if (track && (screen ? person.screen : person.camera)) stream = new MediaStream([track]);
+    }
+    if (stream) {
+      const video = element("video", mine && !screen ? "mirrored" : "", { autoplay: "", playsinline: "" });
+      video.muted = true; // sound plays from the audio elements
+      video.srcObject = stream;
+      node.append(video);
+    } else {
+      const avatar = element("span", "avatar large", { "aria-hidden": "true" });
+      avatar.textContent = (person.name || "?").slice(0, 1).toUpperCase();
+      node.append(avatar);
+    }
+    const caption = element("figcaption");
+    const name = screen ? _("%(name)s's screen", { name: person.name }) : person.name + (mine ? ` (${_("you")})` : "");
+    caption.append(Object.assign(element("span", "tile-name"), { textContent: name }));
+    if (!screen && person.muted) caption.append(Object.assign(element("span", "tile-muted", { role: "img", "aria-label": _("Microphone off"), title: _("Microphone off") }), { textContent: "" }));
+    node.append(caption);
+    if (!screen) {
+      const pin = element("button", "tile-pin button small", { type: "button", "aria-pressed": String(this.pinned === person.id) });
+      pin.textContent = this.pinned === person.id ? _("Unpin") : _("Pin");
+      pin.setAttribute("aria-label", `${pin.textContent}: ${person.name}`);
+      pin.addEventListener("click", () => {
+        this.pinned = this.pinned === person.id ? null : person.id;
+        this.renderTiles();
+      });
+      node.append(pin);
+    }
+    return node;
+  }
+
+  // Keep a tile's video element (and its playback) when nothing about it changed.
+  place(container, nodes) {
+    const old = new Map([...container.children].map((child) => [child.dataset.tile, child]));
+    const result = nodes.map((node) => {
+      const previous = old.get(node.dataset.tile);
+      const oldVideo = previous && previous.querySelector("video");
+      const newVideo = node.querySelector("video");
+      if (oldVideo && newVideo && oldVideo.srcObject && oldVideo.srcObject.getVideoTracks()[0] === newVideo.srcObject.getVideoTracks()[0]) {
+        newVideo.replaceWith(oldVideo);
+      }
+      return node;
+    });
+    container.replaceChildren(...result);
+  }
+
+  renderTiles() {
+    if (!this.you) return;
+    this.renderAudio();
+    const shown = this.inMesh ? this.meshIds() : [this.you.id];
+    // My own tile follows my devices at once, without waiting for the server's echo.
+    const people = this.people
+      .filter((p) => shown.includes(p.id))
+      .map((p) => (p.id === this.you.id ? { ...p, muted: !this.local.mic, camera: Boolean(this.local.cam), screen: Boolean(this.local.screen) } : p));
+    if (this.pinned && !people.some((p) => p.id === this.pinned)) this.pinned = null;
+    // The spotlight: a shared screen first, else the pinned person.
+    const sharer = people.find((p) => p.screen && (p.id === this.you.id ? this.local.screen : (this.remote.get(p.id) || {}).screen));
+    const spotlight = document.getElementById("spotlight");
+    const big = sharer ? [this.tile(sharer, { screen: true })] : this.pinned ? [this.tile(people.find((p) => p.id === this.pinned))] : [];
+    this.place(spotlight, big);
+    spotlight.hidden = big.length === 0;
+    const tiles = document.getElementById("tiles");
+    this.place(tiles, people.filter((p) => sharer || p.id !== this.pinned).map((p) => this.tile(p)));
+    tiles.dataset.count = String(tiles.children.length);
+    document.getElementById("stage").classList.toggle("has-spotlight", big.length > 0);
+    this.renderTalking();
+  }
+
+  renderTalking() {
+    for (const node of document.querySelectorAll("[data-participant]")) {
+      node.classList.toggle("talking", this.talking.has(node.dataset.participant));
+    }
+  }
+
+  // Who is talking: audio levels of what we receive, and of our own microphone.
+  pollTalking() {
+    let stopMine = () => {};
+    let mine = 0;
+    let micTrack = null;
+    setInterval(async () => {
+      if (!this.transport) return;
+      if (this.local.mic !== micTrack) {
+        stopMine();
+        micTrack = this.local.mic;
+        mine = 0;
+        stopMine = micTrack ? meter(this.local.camera, (level) => (mine = level)) : () => {};
+      }
+      const levels = await this.transport.audioLevels();
+      const talking = new Set([...levels].filter(([, level]) => level > TALKING_LEVEL).map(([id]) => id));
+      if (micTrack && mine > 0.25 && this.you) talking.add(this.you.id);
+      const same = talking.size === this.talking.size && [...talking].every((id) => this.talking.has(id));
+      if (!same) {
+        this.talking = talking;
+        this.renderTalking();
+      }
+    }, TALK_POLL_MS);
+  }
+
+  leave() {
+    sessionStorage.removeItem(this.sessionKey);
+    if (this.transport) this.transport.close();
+    this.local.stopAll();
+  }
+}

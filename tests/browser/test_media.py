@@ -1,0 +1,211 @@
+"""Audio, video and screen sharing peer to peer, between real Chromium pages (fake devices)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.people import join_meeting, log_in, make_member
+from tests.browser.server import ParleyServer
+
+# What this page receives from each other participant, from the browser's own statistics.
+INBOUND = """async () => {
+    const media = window.parleyMedia;
+    const result = {};
+    if (!media || !media.transport) return result;
+    for (const [id, peer] of media.transport.peers) {
+        const totals = {frames: 0, audio_packets: 0, audio_energy: 0};
+        for (const stats of (await peer.pc.getStats()).values()) {
+            if (stats.type !== "inbound-rtp") continue;
+            if (stats.kind === "video") totals.frames += stats.framesDecoded || 0;
+            if (stats.kind === "audio") {
+                totals.audio_packets += stats.packetsReceived || 0;
+                totals.audio_energy += stats.totalAudioEnergy || 0;
+            }
+        }
+        result[id] = totals;
+    }
+    return result;
+}"""
+
+
+def inbound(page: Page) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = page.evaluate(INBOUND)
+    return result
+
+
+def my_id(page: Page) -> str:
+    """The page's participant id, once the meeting's snapshot has arrived."""
+    page.wait_for_function("() => window.parleyMedia && window.parleyMedia.you")
+    return str(page.evaluate("() => window.parleyMedia.you.id"))
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def sees_video_and_hears(page: Page, other: Page) -> bool:
+    got = inbound(page).get(my_id(other), {})
+    return bool(got) and got["frames"] > 0 and got["audio_packets"] > 0
+
+
+def tile_video(page: Page, tile: str) -> Any:
+    return page.locator(f'[data-tile="{tile}"] video')
+
+
+def plays(page: Page, tile: str) -> bool:
+    video = tile_video(page, tile)
+    return video.count() == 1 and bool(video.evaluate("v => v.videoWidth > 0 && !v.paused"))
+
+
+def _open_room(owner: Page, name: str) -> str:
+    owner.goto("/rooms")
+    log_in(owner, "ada@example.org")
+    owner.get_by_label("Room name").fill(name)
+    owner.get_by_role("button", name="Create", exact=True).click()
+    owner.get_by_role("button", name="Open the room").click()
+    link: str = owner.get_by_label("Invitation link").input_value()
+    return link
+
+
+def _guest(new_page: Callable[..., Page], link: str, name: str) -> Page:
+    page = new_page()
+    page.goto(link)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Start").click()
+    return page
+
+
+def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = new_page()
+    link = _open_room(ada, "Physics lab")
+    ada.goto(link)
+    # The pre-join screen: a live preview and the microphone's level, before anyone sees us.
+    expect(ada.locator("#preview-video")).to_be_visible()
+    wait_for(lambda: ada.locator("#preview-video").evaluate("v => v.videoWidth > 0"), "preview")
+    expect(ada.locator("#connectivity-list")).to_contain_text("Direct connection: works")
+    expect(ada.get_by_label("Camera", exact=True)).not_to_be_empty()
+    screenshot(ada, "prejoin-en")
+    join_meeting(ada)
+
+    bea = _guest(new_page, link, "Bea")
+    join_meeting(bea)
+    ada_id, bea_id = my_id(ada), my_id(bea)
+    wait_for(lambda: sees_video_and_hears(ada, bea), "Ada to receive Bea")
+    wait_for(lambda: sees_video_and_hears(bea, ada), "Bea to receive Ada")
+    wait_for(lambda: plays(ada, bea_id), "Bea's tile to play on Ada's page")
+    wait_for(lambda: plays(bea, ada_id), "Ada's tile to play on Bea's page")
+    assert inbound(ada)[bea_id]["audio_energy"] > 0  # the fake microphone's beeps arrive
+    screenshot(ada, "meeting-video-two-en")
+
+    # Bea mutes herself: Ada sees it, and no more sound leaves Bea's browser.
+    bea.get_by_role("button", name="Mute", exact=True).click()
+    expect(bea.get_by_role("button", name="Unmute")).to_be_visible()
+    expect(ada.locator(f'[data-tile="{bea_id}"]').get_by_role("img", name="Microphone off"))
+    expect(
+        ada.locator(f'#participant-list [data-participant="{bea_id}"]').get_by_role(
+            "img", name="Microphone off"
+        )
+    ).to_be_visible()
+    assert bea.evaluate("() => window.parleyMedia.local.mic === null")
+    time.sleep(1)
+    before = inbound(ada)[bea_id]["audio_packets"]
+    time.sleep(1.5)
+    assert inbound(ada)[bea_id]["audio_packets"] - before <= 2
+
+    # Unmuted, then muted by the moderator: the microphone really stops.
+    bea.get_by_role("button", name="Unmute").click()
+    expect(bea.get_by_role("button", name="Mute", exact=True)).to_be_visible()
+    wait_for(
+        lambda: inbound(ada)[bea_id]["audio_packets"] > before + 20, "Bea's sound to come back"
+    )
+    ada.get_by_label("Actions for Bea").click()
+    ada.locator(".menu-items").get_by_role("button", name="Mute").click()
+    expect(bea.get_by_text("A moderator muted your microphone.")).to_be_visible()
+    expect(bea.get_by_role("button", name="Unmute")).to_be_visible()
+    assert bea.evaluate("() => window.parleyMedia.local.mic === null")
+
+    # A shared screen reaches the other and is shown large.
+    bea.get_by_role("button", name="Share the screen").click()
+    expect(bea.get_by_role("button", name="Stop sharing")).to_be_visible()
+    wait_for(lambda: plays(ada, f"{bea_id}:screen"), "Bea's screen on Ada's page")
+    expect(ada.locator("#spotlight")).to_contain_text("Bea's screen")
+    screenshot(ada, "meeting-screen-share-en")
+    bea.get_by_role("button", name="Stop sharing").click()
+    expect(ada.locator("#spotlight")).to_be_hidden()
+
+    # A reload brings Bea straight back (no pre-join the second time), seeing and seen.
+    bea.reload()
+    expect(bea.locator("#prejoin")).to_be_hidden()
+    wait_for(lambda: plays(bea, ada_id), "Ada's video after Bea's reload", timeout=20)
+    wait_for(lambda: plays(ada, bea_id), "Bea's video after her reload", timeout=20)
+
+    # Bea leaves: her tile goes at once.
+    bea.get_by_role("button", name="Leave").click()
+    expect(ada.locator(f'[data-tile="{bea_id}"]')).to_have_count(0)
+    expect(ada.locator("#participant-list")).not_to_contain_text("Bea")
+
+
+def test_three_people_each_see_the_two_others(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = new_page()
+    link = _open_room(ada, "Trio")
+    ada.goto(link)
+    join_meeting(ada)
+    bea = _guest(new_page, link, "Bea")
+    join_meeting(bea)
+    cy = _guest(new_page, link, "Cy")
+    join_meeting(cy)
+    pages = [ada, bea, cy]
+    for page in pages:
+        for other in pages:
+            if other is not page:
+                wait_for(lambda p=page, o=other: sees_video_and_hears(p, o), "a mesh of three")
+    for page in pages:
+        expect(page.locator("#tiles video")).to_have_count(3)
+    screenshot(cy, "meeting-video-three-en")
+
+
+def test_without_camera_permission_one_still_joins_and_receives(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = new_page()
+    link = _open_room(ada, "No devices")
+    ada.goto(link)
+    join_meeting(ada)
+
+    refused = new_page()
+    # The person refuses the browser's permission prompt.
+    refused.add_init_script(
+        """navigator.mediaDevices.getUserMedia = () =>
+            Promise.reject(new DOMException("Permission denied", "NotAllowedError"));"""
+    )
+    refused.goto(link)
+    refused.get_by_label("Your name").fill("Dee")
+    refused.get_by_role("button", name="Start").click()
+    expect(refused.get_by_role("alert")).to_contain_text("The browser refused access to the")
+    expect(refused.locator("#prejoin-camera")).to_have_attribute("aria-pressed", "false")
+    screenshot(refused, "prejoin-refused-en")
+    refused.locator("#join-button").click()
+    wait_for(lambda: plays(refused, my_id(ada)), "Ada's video for someone without devices")
+    expect(refused.get_by_role("button", name="Start the camera")).to_be_visible()
+    expect(
+        ada.locator(f'#participant-list [data-participant="{my_id(refused)}"]').get_by_role(
+            "img", name="Microphone off"
+        )
+    ).to_be_visible()
