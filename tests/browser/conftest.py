@@ -60,9 +60,9 @@ def new_page(browser: Browser, server: ParleyServer) -> Iterator[Callable[..., P
     """Open a page in a new browser context: a person of their own, with their language."""
     contexts: list[BrowserContext] = []
 
-    def open_page(locale: str = "en-GB") -> Page:
+    def open_page(locale: str = "en-GB", base_url: str | None = None) -> Page:
         context = browser.new_context(
-            base_url=server.url, locale=locale, viewport={"width": 1280, "height": 800}
+            base_url=base_url or server.url, locale=locale, viewport={"width": 1280, "height": 800}
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

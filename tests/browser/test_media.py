@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -77,8 +78,8 @@ def _open_room(owner: Page, name: str) -> str:
     return link
 
 
-def _guest(new_page: Callable[..., Page], link: str, name: str) -> Page:
-    page = new_page()
+def _guest(new_page: Callable[..., Page], link: str, name: str, **options: Any) -> Page:
+    page = new_page(**options)
     page.goto(link)
     page.get_by_label("Your name").fill(name)
     page.get_by_role("button", name="Start").click()
@@ -146,6 +147,25 @@ def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     bea.get_by_role("button", name="Stop sharing").click()
     expect(ada.locator("#spotlight")).to_be_hidden()
 
+    # Cameras locked by the moderator: Bea's goes off and cannot come back.
+    ada.locator("summary", has_text="Lock for participants").click()
+    ada.get_by_label("Cameras").check()
+    expect(bea.get_by_role("button", name="Start the camera")).to_be_disabled()
+    assert bea.evaluate("() => window.parleyMedia.local.cam === null")
+    expect(ada.locator(f'[data-tile="{bea_id}"] video')).to_have_count(0)
+    ada.get_by_label("Cameras").uncheck()
+    expect(bea.get_by_role("button", name="Start the camera")).to_be_enabled()
+    bea.get_by_role("button", name="Start the camera").click()
+    wait_for(lambda: plays(ada, bea_id), "Bea's camera back on Ada's page")
+
+    # The server restarts: media flows on between the browsers, and the pages reconnect.
+    frames = inbound(bea)[ada_id]["frames"]
+    server.stop()
+    expect(bea.get_by_text("Reconnecting…")).to_be_visible()
+    wait_for(lambda: inbound(bea)[ada_id]["frames"] > frames + 10, "video while the server is down")
+    server.start()
+    expect(bea.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+
     # A reload brings Bea straight back (no pre-join the second time), seeing and seen.
     bea.reload()
     expect(bea.locator("#prejoin")).to_be_hidden()
@@ -209,3 +229,26 @@ def test_without_camera_permission_one_still_joins_and_receives(
             "img", name="Microphone off"
         )
     ).to_be_visible()
+
+
+def test_past_the_mesh_limit_people_are_told(new_page: Callable[..., Page], tmp_path: Path) -> None:
+    with ParleyServer(tmp_path, extra_env={"PARLEY_MESH_LIMIT": "2"}) as server:
+        make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+        ada = new_page(base_url=server.url)
+        link = _open_room(ada, "Crowded")
+        ada.goto(link)
+        join_meeting(ada, camera=False)
+        bea = _guest(new_page, link, "Bea", base_url=server.url)
+        join_meeting(bea, camera=False)
+        cy = _guest(new_page, link, "Cy", base_url=server.url)
+        join_meeting(cy, camera=False)
+        expect(cy.locator("#media-notice")).to_contain_text(
+            "This meeting is too large for peer-to-peer audio and video (2 people at most)"
+        )
+        expect(cy.get_by_role("button", name="Unmute")).to_be_disabled()
+        expect(ada.locator("#media-notice")).to_contain_text("This meeting has 3 people")
+        # The first two are connected to each other only; the third to nobody.
+        bea_id = my_id(bea)
+        wait_for(lambda: set(inbound(ada)) == {bea_id}, "Ada connected to Bea only")
+        assert inbound(cy) == {}
+        screenshot(cy, "meeting-mesh-limit-en")

@@ -89,6 +89,7 @@ def test_a_participant_cannot_use_moderator_controls(
     link = _open_room(owner, "Board")
     guest = _guest(new_page, link, "Visitor")
     expect(guest.get_by_role("button", name="Mute everyone")).to_be_hidden()
+    expect(guest.get_by_role("button", name="Clear")).to_be_hidden()
     expect(guest.get_by_label("Actions for Ada Lovelace")).to_have_count(0)
     # Even a hand-made message is refused by the server (and a second socket of the same
     # person takes the meeting over from the page, which says so).

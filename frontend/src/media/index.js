@@ -255,6 +255,11 @@ export class Media {
     if (!this.transport || !this.you) return;
     const mesh = this.meshIds();
     this.inMesh = mesh.includes(this.you.id);
+    if (!this.inMesh && (this.local.mic || this.local.cam || this.local.screen)) {
+      // Nobody would receive them: the camera and microphone are let go.
+      this.local.stopAll();
+      this.report();
+    }
     this.transport.sync(this.inMesh ? mesh : []);
     for (const id of this.remote.keys()) {
       if (!this.people.some((p) => p.id === id)) this.remote.delete(id);

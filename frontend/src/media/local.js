@@ -189,10 +189,13 @@ export class LocalMedia {
     this.changed();
   }
 
+  // Let go of every device (this page only: the choices for next time stay).
   stopAll() {
     this._replace("audio", null);
     this._replace("video", null);
-    this.stopScreen();
+    if (this.screen) for (const track of this.screen.getTracks()) track.stop();
+    this.screen = null;
+    this.changed();
   }
 }
 
