@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from parley import i18n
 from parley.bus import Bus, SubscriptionOverflow
 from parley.errors import N_, ParleyError
-from parley.meetings import protocol, service
+from parley.meetings import polls, protocol, service
 from parley.meetings.protocol import PROTOCOL_VERSION
 from parley.rooms import service as rooms
 from parley.rooms.service import JoinClaims
@@ -354,6 +354,13 @@ HANDLERS: dict[type[Any], Handler] = {
     protocol.ModLowerHands: lambda db, bus, c, m: service.lower_hands(db=db, bus=bus, claims=c),
     protocol.ModEnd: lambda db, bus, c, m: service.end(db=db, bus=bus, claims=c),
     protocol.ChatClear: lambda db, bus, c, m: service.clear_chat(db=db, bus=bus, claims=c),
+    protocol.PollStart: lambda db, bus, c, m: polls.start(db=db, bus=bus, claims=c, poll=m),
+    protocol.PollAnswer: lambda db, bus, c, m: polls.answer(
+        db=db, bus=bus, claims=c, poll_id=m.poll, choices=m.choices, text=m.text
+    ),
+    protocol.PollClose: lambda db, bus, c, m: polls.close(
+        db=db, bus=bus, claims=c, poll_id=m.poll, publish=m.publish
+    ),
 }
 
 
@@ -422,6 +429,8 @@ async def _resume(hubs: Hubs, connection: Connection, last_event: int | None) ->
             connection.ready(events[-1]["id"] if events else last_event or 0)
             return
         snapshot = await service.snapshot(db=db, claims=connection.claims)
+        moderator = snapshot["you"]["role"] == "moderator"
+        snapshot.update(await polls.snapshot(db=db, claims=connection.claims, moderator=moderator))
     snapshot["version"] = PROTOCOL_VERSION
     connection.outbox.put_nowait(json.dumps(snapshot))
     connection.ready(snapshot["last_event"])

@@ -41,3 +41,42 @@ class ChatMessage(Base):
     recipient_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Poll(Base):
+    """A poll started in a room's meeting; kept with the room, results and all."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    meeting_number: Mapped[int] = mapped_column(Integer)
+    started_by: Mapped[str] = mapped_column(String(40))
+    starter_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    question: Mapped[str] = mapped_column(String(300))
+    # "choice": pick among `options`; "text": a free answer.
+    kind: Mapped[str] = mapped_column(String(10))
+    options: Mapped[list[str]] = mapped_column(JSON)
+    multiple: Mapped[bool] = mapped_column(default=False)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    # "open", then "closed" (results seen by moderators only) or "published" (by everyone).
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PollAnswer(Base):
+    """One person's answer to a poll: one per person, whatever they reload or resend."""
+
+    __tablename__ = "poll_answers"
+    __table_args__ = (UniqueConstraint("poll_id", "voter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    # The participant id, to refuse a second answer; no API ever shows it. The name is kept
+    # only when the poll is not anonymous.
+    voter: Mapped[str] = mapped_column(String(64))
+    voter_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    choices: Mapped[list[int]] = mapped_column(JSON)
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from parley.deps import DbSession
 from parley.errors import N_, Forbidden, NotFound
 from parley.media.ice import ice_servers
-from parley.meetings import service
+from parley.meetings import polls, service
 from parley.rooms import service as rooms
 from parley.rooms.live import JOIN_COOKIE
 from parley.rooms.models import Room
@@ -51,3 +51,18 @@ async def media_settings(slug: str, request: Request, db: DbSession) -> JSONResp
         "mesh_limit": settings.mesh_limit,
     }
     return JSONResponse(body, headers={"cache-control": "no-store"})
+
+
+@router.get("/r/{slug}/polls.csv")
+async def polls_export(slug: str, request: Request, db: DbSession) -> PlainTextResponse:
+    """The room's polls and their results, for its moderators (anonymous ones: totals)."""
+    room, claims = await _participant(slug, request, db)
+    me = await service.participant(db=db, claims=claims)
+    if me is None or me.role != "moderator":
+        raise Forbidden(N_("Only moderators may do this."), code="not_moderator")
+    text = await polls.export_csv(db=db, room=room)
+    return PlainTextResponse(
+        text,
+        media_type="text/csv",
+        headers={"content-disposition": f'attachment; filename="polls-{room.slug}.csv"'},
+    )

@@ -14,6 +14,9 @@ From the browser (validated here; anything else gets an `error` and changes noth
   signalling for participant `to` of the same meeting (an SDP offer or answer, or an ICE
   candidate; `streams` names the sender's media streams `camera` or `screen`; the session
   ids tell one connection between two people from an earlier one). Relayed, never stored.
+- Polls: `poll.start {question, kind, options, multiple, anonymous}` (moderators),
+  `poll.answer {poll, choices?, text?}` (once per person), `poll.close {poll, publish}`
+  (moderators).
 - `ping`.
 
 From the server:
@@ -23,6 +26,9 @@ From the server:
   what it missed. Kinds: `joined`, `left`, `updated` (a participant's role or states),
   `chat`, `chat.cleared`, `locks`, `hands.lowered`, `removed`, `ended`. An `updated` made by a
   moderator (mute) names them in `by`: that participant's browser then stops its microphone.
+  Polls: `poll.started` (the poll, to all), `poll.answered` (to the voter), `poll.results`
+  (live counts, to moderators), `poll.closed` (to all, with the results when published).
+  Results of an anonymous poll carry counts and texts, never who answered.
 - `signal {from, description?, candidate?, streams?, session?, to_session?}`: signalling
   from participant `from`.
 - `superseded`: the same person opened the meeting elsewhere (another tab); this socket closes.
@@ -181,6 +187,45 @@ class Signal(_Message):
         return self
 
 
+POLL_MAX_OPTIONS = 10
+PollOption = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class PollStart(_Message):
+    type: Literal["poll.start"]
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    kind: Literal["choice", "text"] = "choice"
+    options: Annotated[list[PollOption], Field(max_length=POLL_MAX_OPTIONS)] = []
+    multiple: bool = False
+    anonymous: bool = False
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self) -> PollStart:
+        if self.kind == "choice":
+            if len(self.options) < 2:
+                raise ValueError("a choice poll has two answers or more")
+            if len({o.casefold() for o in self.options}) != len(self.options):
+                raise ValueError("the answers of a poll differ")
+        elif self.options or self.multiple:
+            raise ValueError("a free-text poll has no answers to choose from")
+        return self
+
+
+class PollAnswer(_Message):
+    type: Literal["poll.answer"]
+    poll: Annotated[int, Field(ge=1)]
+    choices: Annotated[
+        list[Annotated[int, Field(ge=0, lt=POLL_MAX_OPTIONS)]], Field(max_length=10)
+    ] = []
+    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class PollClose(_Message):
+    type: Literal["poll.close"]
+    poll: Annotated[int, Field(ge=1)]
+    publish: bool = False
+
+
 ClientMessage = Annotated[
     Hello
     | Ping
@@ -199,6 +244,9 @@ ClientMessage = Annotated[
     | ModLowerHands
     | ModEnd
     | ChatClear
+    | PollStart
+    | PollAnswer
+    | PollClose
     | Signal,
     Field(discriminator="type"),
 ]

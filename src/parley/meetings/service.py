@@ -105,6 +105,12 @@ async def _row(db: AsyncSession, room_id: int, participant_id: str) -> RoomParti
     )
 
 
+async def participant(*, db: AsyncSession, claims: JoinClaims) -> RoomParticipant | None:
+    """This participant's row in the current meeting, if they are in it."""
+    row = await _row(db, claims.room_id, claims.participant_id)
+    return row if row is not None and row.meeting_number == claims.meeting_number else None
+
+
 async def _current_room(db: AsyncSession, claims: JoinClaims) -> Room:
     room = await db.get(Room, claims.room_id)
     if room is None or not room.is_open or room.meeting_number != claims.meeting_number:
