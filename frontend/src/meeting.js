@@ -3,6 +3,7 @@
 import { _ } from "./i18n.js";
 import { connect } from "./live.js";
 import { Media } from "./media/index.js";
+import { Polls } from "./polls.js";
 
 const PROTOCOL_VERSION = 1;
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/g;
@@ -18,6 +19,7 @@ const state = {
 let socket = null;
 let root = null;
 let media = null;
+let polls = null;
 let connections = 0;
 
 function isModerator() {
@@ -265,6 +267,7 @@ function applyEvent(event) {
       media.participants(people());
       break;
     default:
+      if (event.kind.startsWith("poll.")) polls.event(event.kind, data);
       break;
   }
 }
@@ -283,6 +286,7 @@ function onMessage(message) {
       state.last = message.last_event;
       renderAll();
       media.welcome(message.you, people(), message.locks);
+      polls.snapshot(message);
       break;
     case "signal":
       media.signal(message);
@@ -365,6 +369,7 @@ export async function initialize() {
   wireControls();
   media = new Media({ root, send, notice });
   window.parleyMedia = media; // to look at connections from the browser's console (and tests)
+  polls = new Polls({ send, isModerator, notice });
   document.getElementById("use-here").addEventListener("click", () => location.reload());
   document.querySelector('form[action$="/leave"]').addEventListener("submit", () => media.leave());
   // Nobody is in the meeting (nor in its list) before pressing Join on the pre-join screen.

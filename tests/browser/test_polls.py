@@ -1,0 +1,78 @@
+"""A live poll between three people, through the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.people import join_meeting, log_in, make_member
+from tests.browser.server import ParleyServer
+
+
+def _join(page: Page, link: str, name: str) -> None:
+    page.goto(link)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Start").click()
+    join_meeting(page, camera=False, microphone=False)
+
+
+def test_a_poll_is_answered_once_and_its_results_published(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = new_page()
+    ada.goto("/rooms")
+    log_in(ada, "ada@example.org")
+    ada.get_by_label("Room name").fill("Class council")
+    ada.get_by_role("button", name="Create", exact=True).click()
+    ada.get_by_role("button", name="Open the room").click()
+    link = ada.get_by_label("Invitation link").input_value()
+    ada.goto(link)
+    join_meeting(ada, camera=False, microphone=False)
+    bea, cy = new_page(), new_page()
+    _join(bea, link, "Bea")
+    _join(cy, link, "Cy")
+    expect(ada.locator("#participant-count")).to_have_text("(3)")
+    expect(bea.get_by_role("button", name="Start a poll")).to_be_hidden()
+
+    ada.get_by_role("button", name="Start a poll").click()
+    ada.get_by_label("Question").fill("Where shall we eat?")
+    ada.get_by_label("Kind of answers").select_option(label="My own answers")
+    ada.get_by_label("One answer per line (up to 10)").fill("Pizza\nPasta\nSalad")
+    screenshot(ada, "poll-form-en")
+    ada.get_by_role("button", name="Start the poll").click()
+
+    for voter in (bea, cy):
+        card = voter.locator("#poll-card")
+        expect(card).to_contain_text("Where shall we eat?")
+        card.get_by_label("Pizza").check()
+        card.get_by_role("button", name="Send my answer").click()
+        expect(card).to_contain_text("Thank you, your answer is in.")
+    screenshot(bea, "poll-answered-en")
+    expect(ada.locator("#poll-card")).to_contain_text("2 answered")
+
+    # Bea reloads: still the same person for the poll, and a second answer is refused.
+    bea.reload()
+    expect(bea.locator("#poll-card")).to_contain_text("Thank you, your answer is in.")
+    expect(bea.get_by_role("button", name="Send my answer")).to_be_hidden()
+    bea.wait_for_function("() => window.parleyMedia && window.parleyMedia.you")
+    poll_id = ada.evaluate("() => Number(document.getElementById('poll-answer').dataset.poll)")
+    bea.evaluate(
+        "(poll) => window.parleyMedia.send({type: 'poll.answer', poll, choices: [1]})",
+        poll_id or 1,
+    )
+    expect(bea.get_by_text("You have already answered this poll.")).to_be_visible()
+    expect(ada.locator("#poll-card")).to_contain_text("2 answered")
+
+    ada.get_by_role("button", name="Publish the results").click()
+    for page in (ada, bea, cy):
+        bars = page.locator(".poll-bars li")
+        expect(bars.nth(0)).to_contain_text("Pizza")
+        expect(bars.nth(0)).to_contain_text("2 · 100 %")
+        expect(bars.nth(1)).to_contain_text("0 · 0 %")
+        expect(bars.nth(2)).to_contain_text("Salad")
+    screenshot(cy, "poll-published-en")
+    cy.get_by_role("button", name="Close", exact=True).click()
+    expect(cy.locator("#poll-card")).to_be_hidden()
