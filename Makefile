@@ -32,9 +32,9 @@ src/parley/static/dist/.built: package.json package-lock.json frontend/build.mjs
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji; \
 	  else echo "Chromium is missing: install Debian's 'chromium' package to run the browser tests." >&2; fi; \
 	fi
 

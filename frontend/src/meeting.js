@@ -232,6 +232,18 @@ function people() {
   return [...state.participants.values()];
 }
 
+// A reaction floats over the sender's tile and beside their name for a few seconds.
+const REACTION_MS = 4000;
+function showReaction(from, emoji) {
+  const person = state.participants.get(from);
+  if (!person) return;
+  for (const target of document.querySelectorAll(`[data-tile="${CSS.escape(from)}"], #participant-list [data-participant="${CSS.escape(from)}"]`)) {
+    const bubble = element("span", { className: "reaction-bubble", text: emoji, attrs: { role: "img", "aria-label": _("%(name)s reacts %(emoji)s", { name: person.name, emoji }) } });
+    target.append(bubble);
+    setTimeout(() => bubble.remove(), REACTION_MS);
+  }
+}
+
 function applyEvent(event) {
   const data = event.data || {};
   switch (event.kind) {
@@ -290,6 +302,9 @@ function onMessage(message) {
       break;
     case "signal":
       media.signal(message);
+      break;
+    case "reaction":
+      showReaction(message.from, message.emoji);
       break;
     case "superseded":
       socket.stop();
@@ -354,6 +369,9 @@ function wireControls() {
   };
   for (const [id, message] of Object.entries(actions)) {
     document.getElementById(id).addEventListener("click", () => send(message));
+  }
+  for (const button of document.querySelectorAll("[data-reaction]")) {
+    button.addEventListener("click", () => send({ type: "reaction", emoji: button.dataset.reaction }));
   }
   document.getElementById("end-meeting").addEventListener("click", () => {
     if (window.confirm(_("End the meeting for everyone?"))) send({ type: "mod.end" });

@@ -1,4 +1,4 @@
-"""A live poll between three people, through the pages."""
+"""A live poll and a reaction between three people, through the pages."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _join(page: Page, link: str, name: str) -> None:
     join_meeting(page, camera=False, microphone=False)
 
 
-def test_a_poll_is_answered_once_and_its_results_published(
+def test_a_poll_is_answered_once_and_its_results_published_then_a_reaction(
     new_page: Callable[..., Page], server: ParleyServer
 ) -> None:
     make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
@@ -76,3 +76,12 @@ def test_a_poll_is_answered_once_and_its_results_published(
     screenshot(cy, "poll-published-en")
     cy.get_by_role("button", name="Close", exact=True).click()
     expect(cy.locator("#poll-card")).to_be_hidden()
+
+    # A reaction shows on the sender's tile and in the list, for everyone, then goes.
+    bea.locator("summary", has_text="React").click()
+    bea.get_by_role("button", name="Applause").click()
+    reaction = ada.get_by_role("img", name="Bea reacts 👏")
+    expect(reaction.first).to_be_visible()
+    expect(cy.get_by_role("img", name="Bea reacts 👏").first).to_be_visible()
+    screenshot(ada, "meeting-reaction-en")
+    expect(reaction).to_have_count(0, timeout=8000)

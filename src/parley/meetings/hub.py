@@ -49,6 +49,9 @@ FLOOD_STRIKES = 50
 # budget of its own, larger than the one for everything else.
 SIGNAL_BURST = 300
 SIGNAL_RATE_PER_SECOND = 60.0
+# Reactions: a few at once, then one a second; more are refused.
+REACTION_BURST = 4
+REACTION_RATE_PER_SECOND = 1.0
 # How long a check that a signal's recipient is in the meeting holds for the next signals.
 PEER_CHECK_SECONDS = 10.0
 HELLO_TIMEOUT_SECONDS = 10
@@ -82,6 +85,7 @@ class Connection:
         self.strikes = 0
         # Participants this one may signal to, and until when that check holds.
         self.peers: dict[str, float] = {}
+        self.reactions: _Bucket | None = None
 
     def offer(self, text: str, event_id: int | None = None) -> None:
         if self.close_code is not None:
@@ -220,6 +224,10 @@ class RoomHub:
             for connection in self.connections:
                 if connection.participant_id == recipient:
                     connection.offer_now(text)
+        elif kind == "reaction":
+            text = json.dumps(message)
+            for connection in self.connections:
+                connection.offer_now(text)
         elif kind == "superseded":
             for connection in list(self.connections):
                 if connection.participant_id == message.get(
@@ -484,6 +492,9 @@ async def _reader(websocket: WebSocket, hubs: Hubs, connection: Connection) -> N
             if isinstance(parsed, protocol.Signal):
                 await _relay(hubs, connection, parsed)
                 continue
+            if isinstance(parsed, protocol.Reaction):
+                await _react(hubs, connection, parsed)
+                continue
             handler = HANDLERS[type(parsed)]
             async with hubs.sessions() as db:
                 await handler(db, hubs.bus, connection.claims, parsed)
@@ -513,3 +524,16 @@ async def _relay(hubs: Hubs, connection: Connection, message: protocol.Signal) -
     relayed = message.model_dump(exclude_none=True)
     relayed["from"] = connection.participant_id
     await hubs.bus.publish(rooms.channel(connection.claims.room_id), json.dumps(relayed).encode())
+
+
+async def _react(hubs: Hubs, connection: Connection, message: protocol.Reaction) -> None:
+    """Show a reaction to everyone in the meeting, a few at a time."""
+    if connection.reactions is None:
+        connection.reactions = _Bucket(REACTION_BURST, REACTION_RATE_PER_SECOND)
+    if not connection.reactions.take():
+        raise ParleyError(N_("Slow down: too many reactions."), code="rate_limited")
+    async with hubs.sessions() as db:
+        if await service.participant(db=db, claims=connection.claims) is None:
+            raise ParleyError(N_("You are no longer in this meeting."), code="not_in_meeting")
+    reaction = {"type": "reaction", "from": connection.participant_id, "emoji": message.emoji}
+    await hubs.bus.publish(rooms.channel(connection.claims.room_id), json.dumps(reaction).encode())

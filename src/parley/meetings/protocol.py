@@ -17,6 +17,7 @@ From the browser (validated here; anything else gets an `error` and changes noth
 - Polls: `poll.start {question, kind, options, multiple, anonymous}` (moderators),
   `poll.answer {poll, choices?, text?}` (once per person), `poll.close {poll, publish}`
   (moderators).
+- `reaction {emoji}`: a short-lived reaction from a fixed set (`REACTIONS`), shown to all.
 - `ping`.
 
 From the server:
@@ -31,6 +32,7 @@ From the server:
   Results of an anonymous poll carry counts and texts, never who answered.
 - `signal {from, description?, candidate?, streams?, session?, to_session?}`: signalling
   from participant `from`.
+- `reaction {from, emoji}`: someone reacted (not numbered, not kept).
 - `superseded`: the same person opened the meeting elsewhere (another tab); this socket closes.
 - `waiting {items}` (moderators), `error {code, message}`, `pong`, `ping`, `closed`.
 
@@ -187,6 +189,15 @@ class Signal(_Message):
         return self
 
 
+# Reactions people can send: a fixed set, so nothing else reaches the others' pages.
+REACTIONS = ("👍", "👏", "😂", "😮", "❤️", "🎉")
+
+
+class Reaction(_Message):
+    type: Literal["reaction"]
+    emoji: Literal[REACTIONS]  # type: ignore[valid-type]
+
+
 POLL_MAX_OPTIONS = 10
 PollOption = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -247,6 +258,7 @@ ClientMessage = Annotated[
     | PollStart
     | PollAnswer
     | PollClose
+    | Reaction
     | Signal,
     Field(discriminator="type"),
 ]
