@@ -4,6 +4,7 @@ import { _ } from "./i18n.js";
 import { connect } from "./live.js";
 import { Media } from "./media/index.js";
 import { Polls } from "./polls.js";
+import { SharedVideo } from "./video.js";
 
 const PROTOCOL_VERSION = 1;
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/g;
@@ -20,6 +21,7 @@ let socket = null;
 let root = null;
 let media = null;
 let polls = null;
+let sharedVideo = null;
 let connections = 0;
 
 function isModerator() {
@@ -280,6 +282,7 @@ function applyEvent(event) {
       break;
     default:
       if (event.kind.startsWith("poll.")) polls.event(event.kind, data);
+      else if (event.kind === "video") sharedVideo.update(data.video || null);
       break;
   }
 }
@@ -299,6 +302,7 @@ function onMessage(message) {
       renderAll();
       media.welcome(message.you, people(), message.locks);
       polls.snapshot(message);
+      sharedVideo.snapshot(message);
       break;
     case "signal":
       media.signal(message);
@@ -331,7 +335,8 @@ function onMessage(message) {
         ended(_("You are not in this meeting."), message.message);
       } else {
         if (message.code === "locked") media.refused();
-        notice(message.message);
+        if (message.code === "bad_video") sharedVideo.refused(message.message);
+        else notice(message.message);
       }
       break;
     case "closed":
@@ -388,6 +393,7 @@ export async function initialize() {
   media = new Media({ root, send, notice });
   window.parleyMedia = media; // to look at connections from the browser's console (and tests)
   polls = new Polls({ send, isModerator, notice });
+  sharedVideo = new SharedVideo({ send, you: () => state.you, isModerator, notice });
   document.getElementById("use-here").addEventListener("click", () => location.reload());
   document.querySelector('form[action$="/leave"]').addEventListener("submit", () => media.leave());
   // Nobody is in the meeting (nor in its list) before pressing Join on the pre-join screen.

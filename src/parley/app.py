@@ -35,17 +35,25 @@ from parley.templating import STATIC_DIR, create_templates, render
 
 log = logging.getLogger(__name__)
 
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-        b"connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; "
-        b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-    ),
-]
+# Shared videos play in the embeds of these services (PeerTube servers come from settings).
+EMBED_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+
+
+def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    frames = " ".join(
+        ["'self'", *EMBED_ORIGINS, *(f"https://{h}" for h in settings.peertube_hosts)]
+    )
+    policy = (
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: https: http:; "
+        "connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; "
+        f"frame-src {frames}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+    return [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", policy.encode()),
+    ]
 
 
 class LanguageMiddleware:
@@ -63,8 +71,9 @@ class LanguageMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, headers: list[tuple[bytes, bytes]]) -> None:
         self.app = app
+        self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,7 +82,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -153,7 +162,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = db.session_factory(engine)
         app.state.bus = bus
-        app.state.hubs = hubs = Hubs(bus=bus, sessions=app.state.sessionmaker)
+        app.state.hubs = hubs = Hubs(
+            bus=bus, sessions=app.state.sessionmaker, peertube_hosts=settings.peertube_hosts
+        )
         await hubs.start()
         log.info("parley started", extra={"url": settings.effective_public_url})
         try:
@@ -193,5 +204,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(LanguageMiddleware, default=settings.default_language)
     app.add_middleware(CsrfCookieMiddleware, secret=secret, secure=settings.secure_cookies)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, headers=security_headers(settings))
     return app

@@ -63,8 +63,10 @@ class Settings(BaseSettings):
     # Peer to peer, every browser sends its video to every other: past this many people
     # media is refused with a notice (the SFU takes larger meetings).
     mesh_limit: int = Field(default=6, ge=2, le=12)
+    # PeerTube servers whose videos may be shared in meetings (host names, comma-separated).
+    peertube_hosts: Annotated[list[str], NoDecode] = []
 
-    @field_validator("stun_urls", "turn_urls", mode="before")
+    @field_validator("stun_urls", "turn_urls", "peertube_hosts", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from parley import i18n
 from parley.bus import Bus, SubscriptionOverflow
 from parley.errors import N_, ParleyError
-from parley.meetings import polls, protocol, service
+from parley.meetings import polls, protocol, service, video
 from parley.meetings.protocol import PROTOCOL_VERSION
 from parley.rooms import service as rooms
 from parley.rooms.service import JoinClaims
@@ -251,9 +251,16 @@ class RoomHub:
 class Hubs:
     """The hubs of this process, made when a room's first socket arrives, dropped with its last."""
 
-    def __init__(self, *, bus: Bus, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        sessions: async_sessionmaker[AsyncSession],
+        peertube_hosts: list[str] | None = None,
+    ) -> None:
         self.bus = bus
         self.sessions = sessions
+        self.peertube_hosts = peertube_hosts or []
         self.hubs: dict[int, RoomHub] = {}
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -362,6 +369,10 @@ HANDLERS: dict[type[Any], Handler] = {
     protocol.ModLowerHands: lambda db, bus, c, m: service.lower_hands(db=db, bus=bus, claims=c),
     protocol.ModEnd: lambda db, bus, c, m: service.end(db=db, bus=bus, claims=c),
     protocol.ChatClear: lambda db, bus, c, m: service.clear_chat(db=db, bus=bus, claims=c),
+    protocol.VideoControl: lambda db, bus, c, m: video.control(
+        db=db, bus=bus, claims=c, playing=m.playing, position=m.position, rate=m.rate
+    ),
+    protocol.VideoStop: lambda db, bus, c, m: video.stop(db=db, bus=bus, claims=c),
     protocol.PollStart: lambda db, bus, c, m: polls.start(db=db, bus=bus, claims=c, poll=m),
     protocol.PollAnswer: lambda db, bus, c, m: polls.answer(
         db=db, bus=bus, claims=c, poll_id=m.poll, choices=m.choices, text=m.text
@@ -439,6 +450,9 @@ async def _resume(hubs: Hubs, connection: Connection, last_event: int | None) ->
         snapshot = await service.snapshot(db=db, claims=connection.claims)
         moderator = snapshot["you"]["role"] == "moderator"
         snapshot.update(await polls.snapshot(db=db, claims=connection.claims, moderator=moderator))
+        room = await rooms.get(db=db, room_id=connection.claims.room_id)
+        snapshot["video"] = room.video if room else None
+        snapshot["server_time"] = time.time()
     snapshot["version"] = PROTOCOL_VERSION
     connection.outbox.put_nowait(json.dumps(snapshot))
     connection.ready(snapshot["last_event"])
@@ -494,6 +508,16 @@ async def _reader(websocket: WebSocket, hubs: Hubs, connection: Connection) -> N
                 continue
             if isinstance(parsed, protocol.Reaction):
                 await _react(hubs, connection, parsed)
+                continue
+            if isinstance(parsed, protocol.VideoShare):
+                async with hubs.sessions() as db:
+                    await video.share(
+                        db=db,
+                        bus=hubs.bus,
+                        claims=connection.claims,
+                        url=parsed.url,
+                        peertube_hosts=hubs.peertube_hosts,
+                    )
                 continue
             handler = HANDLERS[type(parsed)]
             async with hubs.sessions() as db:

@@ -17,6 +17,8 @@ From the browser (validated here; anything else gets an `error` and changes noth
 - Polls: `poll.start {question, kind, options, multiple, anonymous}` (moderators),
   `poll.answer {poll, choices?, text?}` (once per person), `poll.close {poll, publish}`
   (moderators).
+- Shared video (moderators): `video.share {url}`, `video.control {playing, position, rate}`,
+  `video.stop`.
 - `reaction {emoji}`: a short-lived reaction from a fixed set (`REACTIONS`), shown to all.
 - `ping`.
 
@@ -30,6 +32,7 @@ From the server:
   Polls: `poll.started` (the poll, to all), `poll.answered` (to the voter), `poll.results`
   (live counts, to moderators), `poll.closed` (to all, with the results when published).
   Results of an anonymous poll carry counts and texts, never who answered.
+  `video {video}`: the shared video, or null (`welcome` has `server_time` to follow it by).
 - `signal {from, description?, candidate?, streams?, session?, to_session?}`: signalling
   from participant `from`.
 - `reaction {from, emoji}`: someone reacted (not numbered, not kept).
@@ -189,6 +192,22 @@ class Signal(_Message):
         return self
 
 
+class VideoShare(_Message):
+    type: Literal["video.share"]
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class VideoControl(_Message):
+    type: Literal["video.control"]
+    playing: bool
+    position: Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
+    rate: Annotated[float, Field(ge=0.25, le=4)] = 1.0
+
+
+class VideoStop(_Message):
+    type: Literal["video.stop"]
+
+
 # Reactions people can send: a fixed set, so nothing else reaches the others' pages.
 REACTIONS = ("👍", "👏", "😂", "😮", "❤️", "🎉")
 
@@ -259,6 +278,9 @@ ClientMessage = Annotated[
     | PollAnswer
     | PollClose
     | Reaction
+    | VideoShare
+    | VideoControl
+    | VideoStop
     | Signal,
     Field(discriminator="type"),
 ]

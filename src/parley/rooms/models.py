@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +30,8 @@ class Room(Base):
     locks: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
     # Participants removed with a ban may not come back into this meeting.
     banned: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The video a presenter shares in the meeting (see parley.meetings.video), or None.
+    video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     allow_guests: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,4 +1,4 @@
-"""polls: the room's polls and their answers, one per person
+"""polls and shared videos: polls, their answers (one per person), the video being shown
 
 Revision ID: 0004
 Revises: 0003
@@ -63,8 +63,13 @@ def upgrade() -> None:
     with op.batch_alter_table("poll_answers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_poll_answers_poll_id"), ["poll_id"], unique=False)
 
+    with op.batch_alter_table("rooms", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("video", sa.JSON(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("rooms", schema=None) as batch_op:
+        batch_op.drop_column("video")
     with op.batch_alter_table("poll_answers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_poll_answers_poll_id"))
 

@@ -1,0 +1,66 @@
+"""The video a presenter shares in a meeting: everyone's player follows theirs.
+
+The room keeps where the video stood and when (`position` seconds at server time `at`,
+`playing`, `rate`): any page computes where it is now, so a late joiner starts at the right
+place, and every page corrects its drift against it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.bus import Bus
+from parley.media import video as videos
+from parley.meetings.service import Changes, _current_room, _moderator
+from parley.rooms.service import JoinClaims
+
+
+async def share(
+    *, db: AsyncSession, bus: Bus, claims: JoinClaims, url: str, peertube_hosts: list[str]
+) -> None:
+    room = await _current_room(db, claims)
+    me = await _moderator(db, claims)
+    found = videos.parse(url, peertube_hosts=peertube_hosts)
+    room.video = {
+        **found,
+        "by": me.participant_id,
+        "by_name": me.display_name,
+        "playing": False,
+        "position": 0.0,
+        "rate": 1.0,
+        "at": time.time(),
+    }
+    await _publish(db, bus, room.id, room.video)
+
+
+async def control(
+    *, db: AsyncSession, bus: Bus, claims: JoinClaims, playing: bool, position: float, rate: float
+) -> None:
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    if not room.video:
+        return
+    room.video = {
+        **room.video,
+        "playing": playing,
+        "position": position,
+        "rate": rate,
+        "at": time.time(),
+    }
+    await _publish(db, bus, room.id, room.video)
+
+
+async def stop(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
+    room = await _current_room(db, claims)
+    await _moderator(db, claims)
+    room.video = None
+    await _publish(db, bus, room.id, None)
+
+
+async def _publish(db: AsyncSession, bus: Bus, room_id: int, video: dict[str, Any] | None) -> None:
+    changes = Changes(db, room_id)
+    await changes.add("video", {"video": video})
+    await changes.commit(bus)
