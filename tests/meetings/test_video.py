@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from parley.media.video import BadVideo, parse
+from tests.browser.server import ParleyServer
 from tests.meetings.client import Participant
 
 PEERTUBE = ["videos.example.org"]
@@ -79,3 +81,18 @@ def test_only_moderators_share_and_drive(people: tuple[Participant, ...]) -> Non
     assert moderator.expect("error")["code"] == "bad_message"
     moderator.send({"type": "video.stop"})
     assert cy.expect("video")["data"]["video"] is None
+
+
+def test_a_video_ends_with_its_meeting(
+    people: tuple[Participant, ...], server: ParleyServer, owner: httpx.Client
+) -> None:
+    moderator, _bea, _cy = people
+    moderator.send({"type": "video.share", "url": "https://cdn.example.org/a.mp4"})
+    moderator.expect("video")
+    room = next(r for r in owner.get("/api/v1/rooms").json() if r["slug"] == moderator.slug)
+    assert owner.post(f"/api/v1/rooms/{room['id']}/close").status_code in {200, 204}
+    assert owner.post(f"/api/v1/rooms/{room['id']}/open").status_code in {200, 204}
+    with httpx.Client(base_url=server.url) as client:
+        dee = Participant.join(server, client, room, name="Dee").open()
+        assert dee.welcome["video"] is None
+        dee.close()

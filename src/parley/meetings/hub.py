@@ -451,7 +451,7 @@ async def _resume(hubs: Hubs, connection: Connection, last_event: int | None) ->
         moderator = snapshot["you"]["role"] == "moderator"
         snapshot.update(await polls.snapshot(db=db, claims=connection.claims, moderator=moderator))
         room = await rooms.get(db=db, room_id=connection.claims.room_id)
-        snapshot["video"] = room.video if room else None
+        snapshot["video"] = video.current(room) if room else None
         snapshot["server_time"] = time.time()
     snapshot["version"] = PROTOCOL_VERSION
     connection.outbox.put_nowait(json.dumps(snapshot))

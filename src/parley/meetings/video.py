@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.bus import Bus
 from parley.media import video as videos
 from parley.meetings.service import Changes, _current_room, _moderator
+from parley.rooms.models import Room
 from parley.rooms.service import JoinClaims
+
+
+def current(room: Room) -> dict[str, Any] | None:
+    """The video shared in the room's meeting now (one of an earlier meeting is over)."""
+    video = room.video
+    return video if video and video.get("meeting") == room.meeting_number else None
 
 
 async def share(
@@ -26,6 +33,7 @@ async def share(
     found = videos.parse(url, peertube_hosts=peertube_hosts)
     room.video = {
         **found,
+        "meeting": room.meeting_number,
         "by": me.participant_id,
         "by_name": me.display_name,
         "playing": False,
@@ -41,10 +49,11 @@ async def control(
 ) -> None:
     room = await _current_room(db, claims)
     await _moderator(db, claims)
-    if not room.video:
+    shown = current(room)
+    if shown is None:
         return
     room.video = {
-        **room.video,
+        **shown,
         "playing": playing,
         "position": position,
         "rate": rate,
