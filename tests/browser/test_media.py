@@ -197,6 +197,12 @@ def test_three_people_each_see_the_two_others(
                 wait_for(lambda p=page, o=other: sees_video_and_hears(p, o), "a mesh of three")
     for page in pages:
         expect(page.locator("#tiles video")).to_have_count(3)
+        # Each camera is sent twice in a mesh of three: at a lower bitrate than to one person.
+        bitrates = page.evaluate(
+            """() => [...window.parleyMedia.transport.peers.values()].map(
+                (peer) => peer.senders.camera.getParameters().encodings[0].maxBitrate)"""
+        )
+        assert bitrates == [700_000, 700_000]
     screenshot(cy, "meeting-video-three-en")
 
 
