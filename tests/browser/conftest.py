@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -77,3 +78,13 @@ def screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page for people to look at (test-artifacts/screenshots)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 15) -> float:
+    """Poll `check` until it holds; return how long that took, or fail saying what was awaited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if check():
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -37,3 +39,30 @@ def join_meeting(page: Page, *, camera: bool = True, microphone: bool = True) ->
             expect(button).to_have_attribute("aria-pressed", "false")
     page.locator("#join-button").click()
     expect(page.locator("#prejoin")).to_be_hidden()
+
+
+def open_new_room(owner: Page, name: str, email: str = "ada@example.org") -> str:
+    """Log in from "My rooms", create a room, open it; return its invitation link."""
+    owner.goto("/rooms")
+    log_in(owner, email)
+    owner.get_by_label("Room name").fill(name)
+    owner.get_by_role("button", name="Create", exact=True).click()
+    owner.get_by_role("button", name="Open the room").click()
+    link: str = owner.get_by_label("Invitation link").input_value()
+    return link
+
+
+def arrive_as_guest(new_page: Callable[..., Page], link: str, name: str, **options: Any) -> Page:
+    """A new person follows the link, types a name and presses Start (the pre-join screen)."""
+    page = new_page(**options)
+    page.goto(link)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Start").click()
+    return page
+
+
+def guest_without_devices(new_page: Callable[..., Page], link: str, name: str) -> Page:
+    """A guest in the meeting with camera and microphone off (for tests about something else)."""
+    page = arrive_as_guest(new_page, link, name)
+    join_meeting(page, camera=False, microphone=False)
+    return page

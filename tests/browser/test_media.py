@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
-from tests.browser.people import join_meeting, log_in, make_member
+from tests.browser.conftest import screenshot, wait_until
+from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
 
 # What this page receives from each other participant, from the browser's own statistics.
@@ -45,15 +45,6 @@ def my_id(page: Page) -> str:
     return str(page.evaluate("() => window.parleyMedia.you.id"))
 
 
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def sees_video_and_hears(page: Page, other: Page) -> bool:
     got = inbound(page).get(my_id(other), {})
     return bool(got) and got["frames"] > 0 and got["audio_packets"] > 0
@@ -68,46 +59,28 @@ def plays(page: Page, tile: str) -> bool:
     return video.count() == 1 and bool(video.evaluate("v => v.videoWidth > 0 && !v.paused"))
 
 
-def _open_room(owner: Page, name: str) -> str:
-    owner.goto("/rooms")
-    log_in(owner, "ada@example.org")
-    owner.get_by_label("Room name").fill(name)
-    owner.get_by_role("button", name="Create", exact=True).click()
-    owner.get_by_role("button", name="Open the room").click()
-    link: str = owner.get_by_label("Invitation link").input_value()
-    return link
-
-
-def _guest(new_page: Callable[..., Page], link: str, name: str, **options: Any) -> Page:
-    page = new_page(**options)
-    page.goto(link)
-    page.get_by_label("Your name").fill(name)
-    page.get_by_role("button", name="Start").click()
-    return page
-
-
 def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     new_page: Callable[..., Page], server: ParleyServer
 ) -> None:
     make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
     ada = new_page()
-    link = _open_room(ada, "Physics lab")
+    link = open_new_room(ada, "Physics lab")
     ada.goto(link)
     # The pre-join screen: a live preview and the microphone's level, before anyone sees us.
     expect(ada.locator("#preview-video")).to_be_visible()
-    wait_for(lambda: ada.locator("#preview-video").evaluate("v => v.videoWidth > 0"), "preview")
+    wait_until(lambda: ada.locator("#preview-video").evaluate("v => v.videoWidth > 0"), "preview")
     expect(ada.locator("#connectivity-list")).to_contain_text("Direct connection: works")
     expect(ada.get_by_label("Camera", exact=True)).not_to_be_empty()
     screenshot(ada, "prejoin-en")
     join_meeting(ada)
 
-    bea = _guest(new_page, link, "Bea")
+    bea = arrive_as_guest(new_page, link, "Bea")
     join_meeting(bea)
     ada_id, bea_id = my_id(ada), my_id(bea)
-    wait_for(lambda: sees_video_and_hears(ada, bea), "Ada to receive Bea")
-    wait_for(lambda: sees_video_and_hears(bea, ada), "Bea to receive Ada")
-    wait_for(lambda: plays(ada, bea_id), "Bea's tile to play on Ada's page")
-    wait_for(lambda: plays(bea, ada_id), "Ada's tile to play on Bea's page")
+    wait_until(lambda: sees_video_and_hears(ada, bea), "Ada to receive Bea")
+    wait_until(lambda: sees_video_and_hears(bea, ada), "Bea to receive Ada")
+    wait_until(lambda: plays(ada, bea_id), "Bea's tile to play on Ada's page")
+    wait_until(lambda: plays(bea, ada_id), "Ada's tile to play on Bea's page")
     assert inbound(ada)[bea_id]["audio_energy"] > 0  # the fake microphone's beeps arrive
     screenshot(ada, "meeting-video-two-en")
 
@@ -129,7 +102,7 @@ def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     # Unmuted, then muted by the moderator: the microphone really stops.
     bea.get_by_role("button", name="Unmute").click()
     expect(bea.get_by_role("button", name="Mute", exact=True)).to_be_visible()
-    wait_for(
+    wait_until(
         lambda: inbound(ada)[bea_id]["audio_packets"] > before + 20, "Bea's sound to come back"
     )
     ada.get_by_label("Actions for Bea").click()
@@ -141,7 +114,7 @@ def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     # A shared screen reaches the other and is shown large.
     bea.get_by_role("button", name="Share the screen").click()
     expect(bea.get_by_role("button", name="Stop sharing")).to_be_visible()
-    wait_for(lambda: plays(ada, f"{bea_id}:screen"), "Bea's screen on Ada's page")
+    wait_until(lambda: plays(ada, f"{bea_id}:screen"), "Bea's screen on Ada's page")
     expect(ada.locator("#spotlight")).to_contain_text("Bea's screen")
     screenshot(ada, "meeting-screen-share-en")
     bea.get_by_role("button", name="Stop sharing").click()
@@ -156,21 +129,23 @@ def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     ada.get_by_label("Cameras").uncheck()
     expect(bea.get_by_role("button", name="Start the camera")).to_be_enabled()
     bea.get_by_role("button", name="Start the camera").click()
-    wait_for(lambda: plays(ada, bea_id), "Bea's camera back on Ada's page")
+    wait_until(lambda: plays(ada, bea_id), "Bea's camera back on Ada's page")
 
     # The server restarts: media flows on between the browsers, and the pages reconnect.
     frames = inbound(bea)[ada_id]["frames"]
     server.stop()
     expect(bea.get_by_text("Reconnecting…")).to_be_visible()
-    wait_for(lambda: inbound(bea)[ada_id]["frames"] > frames + 10, "video while the server is down")
+    wait_until(
+        lambda: inbound(bea)[ada_id]["frames"] > frames + 10, "video while the server is down"
+    )
     server.start()
     expect(bea.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
 
     # A reload brings Bea straight back (no pre-join the second time), seeing and seen.
     bea.reload()
     expect(bea.locator("#prejoin")).to_be_hidden()
-    wait_for(lambda: plays(bea, ada_id), "Ada's video after Bea's reload", timeout=20)
-    wait_for(lambda: plays(ada, bea_id), "Bea's video after her reload", timeout=20)
+    wait_until(lambda: plays(bea, ada_id), "Ada's video after Bea's reload", timeout=20)
+    wait_until(lambda: plays(ada, bea_id), "Bea's video after her reload", timeout=20)
 
     # Bea leaves: her tile goes at once.
     bea.get_by_role("button", name="Leave").click()
@@ -183,18 +158,18 @@ def test_three_people_each_see_the_two_others(
 ) -> None:
     make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
     ada = new_page()
-    link = _open_room(ada, "Trio")
+    link = open_new_room(ada, "Trio")
     ada.goto(link)
     join_meeting(ada)
-    bea = _guest(new_page, link, "Bea")
+    bea = arrive_as_guest(new_page, link, "Bea")
     join_meeting(bea)
-    cy = _guest(new_page, link, "Cy")
+    cy = arrive_as_guest(new_page, link, "Cy")
     join_meeting(cy)
     pages = [ada, bea, cy]
     for page in pages:
         for other in pages:
             if other is not page:
-                wait_for(lambda p=page, o=other: sees_video_and_hears(p, o), "a mesh of three")
+                wait_until(lambda p=page, o=other: sees_video_and_hears(p, o), "a mesh of three")
     for page in pages:
         expect(page.locator("#tiles video")).to_have_count(3)
         # Each camera is sent twice in a mesh of three: at a lower bitrate than to one person.
@@ -211,7 +186,7 @@ def test_without_camera_permission_one_still_joins_and_receives(
 ) -> None:
     make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
     ada = new_page()
-    link = _open_room(ada, "No devices")
+    link = open_new_room(ada, "No devices")
     ada.goto(link)
     join_meeting(ada)
 
@@ -228,7 +203,7 @@ def test_without_camera_permission_one_still_joins_and_receives(
     expect(refused.locator("#prejoin-camera")).to_have_attribute("aria-pressed", "false")
     screenshot(refused, "prejoin-refused-en")
     refused.locator("#join-button").click()
-    wait_for(lambda: plays(refused, my_id(ada)), "Ada's video for someone without devices")
+    wait_until(lambda: plays(refused, my_id(ada)), "Ada's video for someone without devices")
     expect(refused.get_by_role("button", name="Start the camera")).to_be_visible()
     expect(
         ada.locator(f'#participant-list [data-participant="{my_id(refused)}"]').get_by_role(
@@ -241,12 +216,12 @@ def test_past_the_mesh_limit_people_are_told(new_page: Callable[..., Page], tmp_
     with ParleyServer(tmp_path, extra_env={"PARLEY_MESH_LIMIT": "2"}) as server:
         make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
         ada = new_page(base_url=server.url)
-        link = _open_room(ada, "Crowded")
+        link = open_new_room(ada, "Crowded")
         ada.goto(link)
         join_meeting(ada, camera=False)
-        bea = _guest(new_page, link, "Bea", base_url=server.url)
+        bea = arrive_as_guest(new_page, link, "Bea", base_url=server.url)
         join_meeting(bea, camera=False)
-        cy = _guest(new_page, link, "Cy", base_url=server.url)
+        cy = arrive_as_guest(new_page, link, "Cy", base_url=server.url)
         join_meeting(cy, camera=False)
         expect(cy.locator("#media-notice")).to_contain_text(
             "This meeting is too large for peer-to-peer audio and video (2 people at most)"
@@ -255,6 +230,6 @@ def test_past_the_mesh_limit_people_are_told(new_page: Callable[..., Page], tmp_
         expect(ada.locator("#media-notice")).to_contain_text("This meeting has 3 people")
         # The first two are connected to each other only; the third to nobody.
         bea_id = my_id(bea)
-        wait_for(lambda: set(inbound(ada)) == {bea_id}, "Ada connected to Bea only")
+        wait_until(lambda: set(inbound(ada)) == {bea_id}, "Ada connected to Bea only")
         assert inbound(cy) == {}
         screenshot(cy, "meeting-mesh-limit-en")

@@ -7,17 +7,12 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.people import join_meeting, log_in, make_member
+from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
 
 
 def _open_room(owner: Page, name: str) -> str:
-    owner.goto("/rooms")
-    log_in(owner, "ada@example.org")
-    owner.get_by_label("Room name").fill(name)
-    owner.get_by_role("button", name="Create", exact=True).click()
-    owner.get_by_role("button", name="Open the room").click()
-    link = owner.get_by_label("Invitation link").input_value()
+    link = open_new_room(owner, name)
     owner.goto(link)
     join_meeting(owner, camera=False)
     expect(owner.locator("#participant-list")).to_contain_text("Ada Lovelace")
@@ -25,10 +20,7 @@ def _open_room(owner: Page, name: str) -> str:
 
 
 def _guest(new_page: Callable[..., Page], link: str, name: str) -> Page:
-    page = new_page()
-    page.goto(link)
-    page.get_by_label("Your name").fill(name)
-    page.get_by_role("button", name="Start").click()
+    page = arrive_as_guest(new_page, link, name)
     join_meeting(page, camera=False)
     expect(page.locator("#participant-list")).to_contain_text(name)
     return page

@@ -7,15 +7,8 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.people import join_meeting, log_in, make_member
+from tests.browser.people import guest_without_devices, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
-
-
-def _join(page: Page, link: str, name: str) -> None:
-    page.goto(link)
-    page.get_by_label("Your name").fill(name)
-    page.get_by_role("button", name="Start").click()
-    join_meeting(page, camera=False, microphone=False)
 
 
 def test_a_poll_is_answered_once_and_its_results_published_then_a_reaction(
@@ -23,17 +16,11 @@ def test_a_poll_is_answered_once_and_its_results_published_then_a_reaction(
 ) -> None:
     make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
     ada = new_page()
-    ada.goto("/rooms")
-    log_in(ada, "ada@example.org")
-    ada.get_by_label("Room name").fill("Class council")
-    ada.get_by_role("button", name="Create", exact=True).click()
-    ada.get_by_role("button", name="Open the room").click()
-    link = ada.get_by_label("Invitation link").input_value()
+    link = open_new_room(ada, "Class council")
     ada.goto(link)
     join_meeting(ada, camera=False, microphone=False)
-    bea, cy = new_page(), new_page()
-    _join(bea, link, "Bea")
-    _join(cy, link, "Cy")
+    bea = guest_without_devices(new_page, link, "Bea")
+    cy = guest_without_devices(new_page, link, "Cy")
     expect(ada.locator("#participant-count")).to_have_text("(3)")
     expect(bea.get_by_role("button", name="Start a poll")).to_be_hidden()
 

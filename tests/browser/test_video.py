@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,8 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
-from tests.browser.people import join_meeting, log_in, make_member
+from tests.browser.conftest import screenshot, wait_until
+from tests.browser.people import guest_without_devices, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
 
 CLIP = Path(__file__).parent.parent / "fixtures" / "clock.mp4"
@@ -62,38 +61,15 @@ def position(page: Page) -> float:
     return float(page.evaluate("() => document.querySelector('#shared-video video').currentTime"))
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if check():
-            return time.monotonic() - started
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _guest(new_page: Callable[..., Page], link: str, name: str) -> Page:
-    page = new_page()
-    page.goto(link)
-    page.get_by_label("Your name").fill(name)
-    page.get_by_role("button", name="Start").click()
-    join_meeting(page, camera=False, microphone=False)
-    return page
-
-
 def test_a_shared_video_follows_the_presenter(
     new_page: Callable[..., Page], server: ParleyServer, clip_url: str
 ) -> None:
     make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
     ada = new_page()
-    ada.goto("/rooms")
-    log_in(ada, "ada@example.org")
-    ada.get_by_label("Room name").fill("Film club")
-    ada.get_by_role("button", name="Create", exact=True).click()
-    ada.get_by_role("button", name="Open the room").click()
-    link = ada.get_by_label("Invitation link").input_value()
+    link = open_new_room(ada, "Film club")
     ada.goto(link)
     join_meeting(ada, camera=False, microphone=False)
-    bea = _guest(new_page, link, "Bea")
+    bea = guest_without_devices(new_page, link, "Bea")
 
     # A hostile address is refused with a clear message, in the dialog.
     ada.get_by_role("button", name="Share a video").click()
@@ -124,7 +100,7 @@ def test_a_shared_video_follows_the_presenter(
     screenshot(bea, "video-shared-en")
 
     # A late joiner starts near the current position.
-    cy = _guest(new_page, link, "Cy")
+    cy = guest_without_devices(new_page, link, "Cy")
     wait_until(
         lambda: (
             cy.locator("#shared-video video").count() == 1 and abs(position(cy) - position(ada)) < 1

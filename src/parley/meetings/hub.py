@@ -101,13 +101,10 @@ class Connection:
             if event_id <= self.last_event:
                 return
             self.last_event = event_id
-        try:
-            self.outbox.put_nowait(text)
-        except asyncio.QueueFull:
-            self.close(CLOSE_TOO_SLOW)
+        self.offer_now(text)
 
     def offer_now(self, text: str) -> None:
-        """Send a message that is no event (signalling), even before the snapshot."""
+        """Queue a message that is no event (signalling, reactions), even before the snapshot."""
         if self.close_code is not None:
             return
         try:
@@ -450,9 +447,6 @@ async def _resume(hubs: Hubs, connection: Connection, last_event: int | None) ->
         snapshot = await service.snapshot(db=db, claims=connection.claims)
         moderator = snapshot["you"]["role"] == "moderator"
         snapshot.update(await polls.snapshot(db=db, claims=connection.claims, moderator=moderator))
-        room = await rooms.get(db=db, room_id=connection.claims.room_id)
-        snapshot["video"] = video.current(room) if room else None
-        snapshot["server_time"] = time.time()
     snapshot["version"] = PROTOCOL_VERSION
     connection.outbox.put_nowait(json.dumps(snapshot))
     connection.ready(snapshot["last_event"])

@@ -8,6 +8,7 @@ Rights come from the participant's row (a promotion lasts), never from the messa
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -109,6 +110,12 @@ async def participant(*, db: AsyncSession, claims: JoinClaims) -> RoomParticipan
     """This participant's row in the current meeting, if they are in it."""
     row = await _row(db, claims.room_id, claims.participant_id)
     return row if row is not None and row.meeting_number == claims.meeting_number else None
+
+
+def current_video(room: Room) -> dict[str, Any] | None:
+    """The video shared in the room's meeting now (one of an earlier meeting is over)."""
+    video = room.video
+    return video if video and video.get("meeting") == room.meeting_number else None
 
 
 async def _current_room(db: AsyncSession, claims: JoinClaims) -> Room:
@@ -286,6 +293,8 @@ async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
         "participants": [participant_view(p) for p in participants],
         "chat": [chat_view(m) for m in reversed(chat)],
         "locks": dict(room.locks or {}),
+        "video": current_video(room),
+        "server_time": time.time(),
     }
 
 

@@ -14,15 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.bus import Bus
 from parley.media import video as videos
-from parley.meetings.service import Changes, _current_room, _moderator
-from parley.rooms.models import Room
+from parley.meetings.service import Changes, _current_room, _moderator, current_video
 from parley.rooms.service import JoinClaims
-
-
-def current(room: Room) -> dict[str, Any] | None:
-    """The video shared in the room's meeting now (one of an earlier meeting is over)."""
-    video = room.video
-    return video if video and video.get("meeting") == room.meeting_number else None
 
 
 async def share(
@@ -49,7 +42,7 @@ async def control(
 ) -> None:
     room = await _current_room(db, claims)
     await _moderator(db, claims)
-    shown = current(room)
+    shown = current_video(room)
     if shown is None:
         return
     room.video = {
