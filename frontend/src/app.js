@@ -2,7 +2,9 @@
 import htmx from "htmx.org";
 import { csrfToken } from "./csrf.js";
 import { initialize as initializeCopy } from "./copy.js";
+import { initialize as initializeInvite } from "./invite.js";
 import { initialize as initializeMeeting } from "./meeting.js";
+import { initialize as initializeNotify } from "./notify.js";
 import { initialize as initializeRoom } from "./room.js";
 
 window.htmx = htmx;
@@ -21,3 +23,5 @@ document.addEventListener("submit", (event) => {
 initializeCopy();
 initializeRoom();
 initializeMeeting();
+initializeNotify();
+initializeInvite();

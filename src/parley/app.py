@@ -24,8 +24,14 @@ from parley.bus import create_bus
 from parley.csrf import CsrfCookieMiddleware
 from parley.errors import N_, NotAuthenticated, ParleyError
 from parley.health import router as health_router
+from parley.jobs.kinds import handlers as job_handlers
+from parley.jobs.worker import JobContext, SystemClock, Worker
 from parley.meetings import pages as meeting_pages
 from parley.meetings.hub import Hubs
+from parley.people import live as people_live
+from parley.people import pages as people_pages
+from parley.people import views as people_views
+from parley.people.presence import Presence
 from parley.ratelimit import RateLimiter
 from parley.rooms import live as room_live
 from parley.rooms import pages as room_pages
@@ -162,15 +168,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = db.session_factory(engine)
         app.state.bus = bus
+        app.state.presence = presence = Presence(bus, beat_seconds=settings.presence_beat_seconds)
+        await presence.start()
         app.state.hubs = hubs = Hubs(
-            bus=bus, sessions=app.state.sessionmaker, peertube_hosts=settings.peertube_hosts
+            bus=bus,
+            sessions=app.state.sessionmaker,
+            peertube_hosts=settings.peertube_hosts,
+            presence=presence,
         )
         await hubs.start()
+        worker = None
+        if settings.jobs_in_process:
+            context = JobContext(
+                sessions=app.state.sessionmaker, bus=bus, settings=settings, clock=SystemClock()
+            )
+            worker = Worker(
+                context,
+                job_handlers(),
+                concurrency=settings.jobs_concurrency,
+                poll_seconds=settings.jobs_poll_seconds,
+            )
+            await worker.start()
+        app.state.worker = worker
         log.info("parley started", extra={"url": settings.effective_public_url})
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             await hubs.stop()
+            await presence.stop()
             await bus.disconnect()
             await engine.dispose()
 
@@ -188,6 +215,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = create_templates()
     app.state.login_limiter = RateLimiter(settings.login_attempts)
     app.state.code_limiter = RateLimiter(settings.access_code_attempts)
+    app.state.invitation_limiter = RateLimiter(settings.invitations_per_person)
+    app.state.email_limiter = RateLimiter(settings.email_invitations)
 
     _install_error_handlers(app)
     app.include_router(health_router)
@@ -198,6 +227,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(room_pages.router)
     app.include_router(room_live.router)
+    app.include_router(people_views.router)
+    app.include_router(people_pages.router)
+    app.include_router(people_live.router)
     app.include_router(meeting_pages.router)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

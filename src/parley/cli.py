@@ -72,6 +72,48 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     )
 
 
+@cli.command()
+@click.option(
+    "--concurrency", type=int, help="Jobs run at once (PARLEY_JOBS_CONCURRENCY).", default=None
+)
+@click.pass_obj
+def worker(settings: Settings, concurrency: int | None) -> None:
+    """Run durable jobs (emails, reminders…) until stopped; start as many as needed."""
+    import signal
+
+    from parley.bus import create_bus
+    from parley.jobs.kinds import handlers
+    from parley.jobs.worker import JobContext, SystemClock, Worker
+
+    async def run() -> None:
+        engine = db.create_engine(settings.effective_database_url)
+        bus = create_bus(settings.bus_url)
+        await bus.connect()
+        context = JobContext(
+            sessions=db.session_factory(engine), bus=bus, settings=settings, clock=SystemClock()
+        )
+        jobs = Worker(
+            context,
+            handlers(),
+            concurrency=concurrency or settings.jobs_concurrency,
+            poll_seconds=settings.jobs_poll_seconds,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stop.set)
+        await jobs.start()
+        click.echo(f"Parley worker {jobs.name} is running jobs.")
+        try:
+            await stop.wait()
+        finally:
+            await jobs.stop()
+            await bus.disconnect()
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 @cli.group(name="db")
 def db_group() -> None:
     """Database maintenance."""

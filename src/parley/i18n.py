@@ -7,6 +7,8 @@ context variable that templates, errors and the browser's strings all read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from gettext import NullTranslations
@@ -78,6 +80,16 @@ def set_language(language: str) -> None:
 
 def get_language() -> str:
     return _current.get()
+
+
+@contextmanager
+def using(language: str | None) -> Iterator[None]:
+    """Speak `language` inside the block (an email to someone else, say), then go back."""
+    token = _current.set(language if language in LANGUAGES else get_language())
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def gettext(message: str, **params: object) -> str:

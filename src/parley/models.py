@@ -2,17 +2,29 @@
 
 from parley.accounts.models import ApiToken, LoginSession, User
 from parley.admin.models import SiteSetting
+from parley.calendar.models import Attendee, CalendarEvent, CalendarFeed, Conference
 from parley.db import Base
+from parley.jobs.models import Job
+from parley.mail.models import OutgoingEmail
 from parley.meetings.models import ChatMessage, MeetingEvent
+from parley.people.models import Invitation, Notification
 from parley.rooms.models import Room, RoomParticipant, RoomShare, WaitingEntry
 
 metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
+    "Attendee",
+    "CalendarEvent",
+    "CalendarFeed",
     "ChatMessage",
+    "Conference",
+    "Invitation",
+    "Job",
     "LoginSession",
     "MeetingEvent",
+    "Notification",
+    "OutgoingEmail",
     "Room",
     "RoomParticipant",
     "RoomShare",

@@ -28,3 +28,7 @@ class RateLimiter:
     async def clear(self, *keys: str) -> None:
         for key in keys:
             await self._limiter.clear(self._limit, key)
+
+    async def take(self, key: str, cost: int = 1) -> bool:
+        """Count `cost` events at once if they all fit in the limit; tell whether they did."""
+        return bool(await self._limiter.hit(self._limit, key, cost=cost))

@@ -66,6 +66,20 @@ class Settings(BaseSettings):
     # PeerTube servers whose videos may be shared in meetings (host names, comma-separated).
     peertube_hosts: Annotated[list[str], NoDecode] = []
 
+    # Durable jobs (emails, invitation expiry…): run by every `parley serve` by default, or
+    # only by `parley worker` processes when this is false.
+    jobs_in_process: bool = True
+    jobs_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    jobs_concurrency: int = Field(default=10, ge=1, le=500)
+    # Calls and invitations: how long they ring, and how often one member may ask another.
+    call_ring_seconds: int = Field(default=30, ge=5, le=300)
+    invitation_ring_seconds: int = Field(default=60, ge=5, le=600)
+    invitations_per_person: str = "4/minute"
+    # Guests invited by email, per member.
+    email_invitations: str = "30/hour"
+    # How often each process repeats who is connected to it; three missed beats: offline.
+    presence_beat_seconds: float = Field(default=10.0, gt=0, le=300)
+
     @field_validator("stun_urls", "turn_urls", "peertube_hosts", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:

@@ -33,7 +33,7 @@ NAVIGATION = (
     NavItem("rooms", N_("Rooms"), "/rooms"),
     NavItem("calendar", N_("Calendar"), "/calendar", available=False),
     NavItem("sessions", N_("Sessions"), "/sessions", available=False),
-    NavItem("people", N_("People"), "/people", available=False),
+    NavItem("people", N_("People"), "/people"),
     NavItem("admin", N_("Administration"), "/admin/users", admin_only=True),
 )
 

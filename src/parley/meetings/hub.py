@@ -28,6 +28,7 @@ from parley.bus import Bus, SubscriptionOverflow
 from parley.errors import N_, ParleyError
 from parley.meetings import polls, protocol, service, video
 from parley.meetings.protocol import PROTOCOL_VERSION
+from parley.people.presence import Presence
 from parley.rooms import service as rooms
 from parley.rooms.service import JoinClaims
 
@@ -254,10 +255,13 @@ class Hubs:
         bus: Bus,
         sessions: async_sessionmaker[AsyncSession],
         peertube_hosts: list[str] | None = None,
+        presence: Presence | None = None,
     ) -> None:
         self.bus = bus
         self.sessions = sessions
         self.peertube_hosts = peertube_hosts or []
+        # Members in a meeting show as such to the people who look for them.
+        self.presence = presence
         self.hubs: dict[int, RoomHub] = {}
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -392,6 +396,8 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
         return
     connection = Connection(websocket, claims, role)
     await hubs.attach(connection)
+    if hubs.presence is not None and claims.user_id is not None:
+        await hubs.presence.meeting_joined(claims.user_id)
     # The same person's older sockets (another tab, on any process) give way to this one.
     superseded = {"type": "superseded", "participant": claims.participant_id, "key": connection.key}
     await hubs.bus.publish(rooms.channel(claims.room_id), json.dumps(superseded).encode())
@@ -410,6 +416,9 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
     finally:
         hubs.detach(connection)
         with anyio.CancelScope(shield=True):
+            if hubs.presence is not None and claims.user_id is not None:
+                with contextlib.suppress(Exception):
+                    await hubs.presence.meeting_left(claims.user_id)
             try:
                 async with hubs.sessions() as db:
                     await service.disconnect(db=db, claims=claims)

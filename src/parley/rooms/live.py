@@ -31,7 +31,7 @@ WAIT_COOKIE = "parley_wait"
 POLICY_VIOLATION = 1008
 
 
-def _origin_ok(websocket: WebSocket) -> bool:
+def origin_ok(websocket: WebSocket) -> bool:
     """Refuse cross-site WebSocket hijacking: browsers always send Origin on WebSockets."""
     origin = websocket.headers.get("origin")
     if origin is None:
@@ -43,7 +43,7 @@ def _origin_ok(websocket: WebSocket) -> bool:
 
 @router.websocket("/r/{slug}/live")
 async def live(websocket: WebSocket, slug: str) -> None:
-    if not _origin_ok(websocket):
+    if not origin_ok(websocket):
         await websocket.close(code=POLICY_VIOLATION)
         return
     sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker

@@ -232,7 +232,7 @@ async def delete_room(room_id: int, request: Request, user: CurrentUser, db: DbS
 # The invitation link
 
 
-def _set_path_cookie(
+def set_path_cookie(
     response: Response, request: Request, name: str, value: str, room: Room
 ) -> None:
     response.set_cookie(
@@ -295,7 +295,7 @@ async def _attempt(
         )
     except WaitingForApproval as waiting:
         response = render(request, "rooms/waiting.html", context)
-        _set_path_cookie(response, request, WAIT_COOKIE, waiting.ticket, room)
+        set_path_cookie(response, request, WAIT_COOKIE, waiting.ticket, room)
     except RoomRefusal as refusal:
         if refusal.code == "guests_not_allowed":
             return _redirect(f"/login?next=/r/{room.slug}")
@@ -312,7 +312,7 @@ async def _attempt(
         response = render(request, template, {**context, "error": error}, status_code=status_code)
     else:
         response = _redirect(f"/r/{room.slug}")
-        _set_path_cookie(response, request, JOIN_COOKIE, token, room)
+        set_path_cookie(response, request, JOIN_COOKIE, token, room)
         response.delete_cookie(WAIT_COOKIE, path=f"/r/{room.slug}")
     if viewer is None and GUEST_COOKIE not in request.cookies:
         response.set_cookie(

@@ -312,8 +312,12 @@ async def join(
     name: str | None = None,
     access_code: str | None = None,
     ticket: str | None = None,
+    invited: bool = False,
 ) -> tuple[JoinClaims, str]:
     """Decide whether this person enters `room` now; return their claims and join token.
+
+    `invited`: someone in the meeting asked this member in and they accepted, which lets
+    them past the access code and the waiting room, as a moderator's admission would.
 
     Raises RoomRefusal with the reason (`room_closed`, `guests_not_allowed`,
     `name_required`, `bad_access_code`, `refused`) or WaitingForApproval with a ticket.
@@ -346,14 +350,18 @@ async def join(
         raise RoomRefusal(N_("Please type your name."), code="name_required")
     sent_code = (access_code or "").strip()
     code_ok = bool(sent_code) and constant_time_equal(sent_code, room.access_code or "")
-    if room.access_code and not manager and not code_ok:
+    if room.access_code and not manager and not code_ok and not invited:
         raise RoomRefusal(N_("This access code is not right."), code="bad_access_code")
 
     role: Role = "moderator" if manager or settings["all_moderators"] else "participant"
     participant_id = f"u{viewer.id}" if viewer is not None else f"g{guest_id or new_token()[:16]}"
-    waits = role != "moderator" and (
-        settings["waiting_room"] == "everyone"
-        or (settings["waiting_room"] == "guests" and viewer is None)
+    waits = (
+        role != "moderator"
+        and not invited
+        and (
+            settings["waiting_room"] == "everyone"
+            or (settings["waiting_room"] == "guests" and viewer is None)
+        )
     )
     if waits:
         await _pass_waiting_room(

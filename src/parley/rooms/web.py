@@ -55,6 +55,7 @@ async def join(
     name: str | None,
     access_code: str | None,
     ticket: str | None,
+    invited: bool = False,
 ) -> tuple[JoinClaims, str]:
     """Join `room` under the access-code rate limit (wrong codes count per address and room)."""
     limiter = request.app.state.code_limiter
@@ -75,6 +76,7 @@ async def join(
             name=name,
             access_code=access_code,
             ticket=ticket,
+            invited=invited,
         )
     except RoomRefusal as refusal:
         if refusal.code == "bad_access_code":

@@ -1,0 +1,169 @@
+"""Putting jobs in the table and taking them out: enqueue, claim, finish.
+
+Claiming is one statement: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)
+RETURNING …` on PostgreSQL, so that any number of workers on any number of machines each get
+different jobs; on SQLite the database's single writer gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.db import utcnow
+from parley.jobs.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, Job
+
+# A worker's claim on a job; a job still running past it is taken for abandoned.
+LEASE = timedelta(minutes=5)
+BACKOFF_BASE_SECONDS = 10.0
+BACKOFF_CAP_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+async def enqueue(
+    *,
+    db: AsyncSession,
+    kind: str,
+    key: str,
+    payload: dict[str, Any] | None = None,
+    run_at: datetime | None = None,
+    max_attempts: int = 8,
+) -> Job:
+    """Add a job unless one with the same key exists (then return that one, unchanged).
+
+    Runs in the caller's transaction: the job exists if and only if the caller commits.
+    """
+    existing = await db.scalar(select(Job).where(Job.key == key))
+    if existing is not None:
+        return existing
+    job = Job(
+        kind=kind,
+        key=key,
+        payload=payload or {},
+        run_at=run_at or utcnow(),
+        max_attempts=max_attempts,
+        state=PENDING,
+        attempts=0,
+    )
+    try:
+        async with db.begin_nested():
+            db.add(job)
+    except IntegrityError:
+        # Another transaction added the same key between the check and the insert.
+        found = await db.scalar(select(Job).where(Job.key == key))
+        if found is None:
+            raise
+        return found
+    return job
+
+
+async def reschedule(*, db: AsyncSession, key: str, run_at: datetime) -> bool:
+    """Move a job that has not run yet to another time; False when there is none."""
+    result = await db.execute(
+        update(Job)
+        .where(Job.key == key, Job.state == PENDING)
+        .values(run_at=run_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def cancel(*, db: AsyncSession, key: str) -> bool:
+    """Cancel a job that has not run yet; False when there is none."""
+    result = await db.execute(
+        update(Job)
+        .where(Job.key == key, Job.state == PENDING)
+        .values(state=CANCELLED, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def claim(
+    *, db: AsyncSession, worker: str, now: datetime, limit: int, kinds: Sequence[str]
+) -> list[Claimed]:
+    """Take up to `limit` due jobs of `kinds` for `worker`, committed before they run."""
+    claimable = and_(
+        Job.kind.in_(kinds),
+        or_(
+            and_(Job.state == PENDING, Job.run_at <= now),
+            and_(Job.state == RUNNING, Job.locked_until < now),
+        ),
+    )
+    due = (
+        select(Job.id)
+        .where(claimable)
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await db.execute(
+        update(Job)
+        .where(Job.id.in_(due.scalar_subquery()), claimable)
+        .values(
+            state=RUNNING,
+            locked_by=worker,
+            locked_until=now + LEASE,
+            attempts=Job.attempts + 1,
+        )
+        .returning(Job.id, Job.kind, Job.key, Job.payload, Job.attempts, Job.max_attempts)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = [Claimed(*row) for row in result.all()]
+    await db.commit()
+    return claimed
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next attempt: doubling, capped, with a little jitter."""
+    seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    return timedelta(seconds=seconds * (1 + random.random() * 0.1))  # noqa: S311 - not secret
+
+
+async def finish(*, db: AsyncSession, job: Claimed, worker: str, now: datetime) -> None:
+    await db.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.locked_by == worker)
+        .values(state=DONE, finished_at=now, locked_by=None, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+
+
+async def fail(
+    *, db: AsyncSession, job: Claimed, worker: str, now: datetime, error: str, retry: bool = True
+) -> None:
+    """Record a failed attempt: try again later, or give up after the last attempt."""
+    final = not retry or job.attempts >= job.max_attempts
+    values: dict[str, Any] = {"last_error": error[:2000], "locked_by": None, "locked_until": None}
+    if final:
+        values.update(state=FAILED, finished_at=now)
+    else:
+        values.update(state=PENDING, run_at=now + backoff(job.attempts))
+    await db.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.locked_by == worker)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+
+
+async def get(*, db: AsyncSession, key: str) -> Job | None:
+    return await db.scalar(select(Job).where(Job.key == key))

@@ -1,0 +1,191 @@
+"""The worker: takes due jobs and runs them, in the web process or as `parley worker`.
+
+Each job kind has a handler, `async def handler(context, payload)`. A handler that returns
+has done its job; one that raises `Retry` (or any exception) is tried again later with
+backoff; one that raises `GiveUp` is not. Handlers must be safe to run again after a crash
+(the worker may die between the work and marking it done): they check what is done first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from parley.bus import Bus
+from parley.db import utcnow
+from parley.jobs import queue
+from parley.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# The bus channel a process publishes on when it added jobs that are due now.
+WAKE_CHANNEL = "jobs:wake"
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return utcnow()
+
+
+class Retry(Exception):
+    """The job could not be done now; try again later."""
+
+
+class GiveUp(Exception):
+    """The job can never be done (its object is gone, the input is wrong): do not retry."""
+
+
+@dataclass
+class JobContext:
+    """What handlers get: the database, the bus, the settings, the clock."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    bus: Bus
+    settings: Settings
+    clock: Clock
+    # Anything else a handler needs that lives as long as the process (an HTTP client…).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+
+
+async def wake(bus: Bus) -> None:
+    """Tell the workers of every process there is work due now (they also poll)."""
+    await bus.publish(WAKE_CHANNEL, b"1")
+
+
+class Worker:
+    """Claims due jobs in batches and runs up to `concurrency` of them at a time."""
+
+    def __init__(
+        self,
+        context: JobContext,
+        handlers: Mapping[str, Handler],
+        *,
+        concurrency: int = 10,
+        poll_seconds: float = 1.0,
+        name: str | None = None,
+    ) -> None:
+        self.context = context
+        self.handlers = dict(handlers)
+        self.concurrency = concurrency
+        self.poll_seconds = poll_seconds
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="parley-jobs-wake")
+        self._task = asyncio.create_task(self.run_forever(), name="parley-jobs")
+
+    async def stop(self) -> None:
+        for task in (self._task, self._listener):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.context.bus.subscribe(WAKE_CHANNEL) as subscription:
+                    async for _ in subscription:
+                        self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("job wake-ups lost; polling only", exc_info=True)
+                await asyncio.sleep(self.poll_seconds)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                done = await self.run_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database is away, say: keep polling, it comes back.
+                log.exception("could not claim jobs")
+                done = 0
+            if done == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def run_due(self) -> int:
+        """Claim one batch of due jobs and run it; return how many ran."""
+        now = self.context.clock.now()
+        async with self.context.sessions() as db:
+            batch = await queue.claim(
+                db=db,
+                worker=self.name,
+                now=now,
+                limit=self.concurrency,
+                kinds=list(self.handlers),
+            )
+        if batch:
+            await asyncio.gather(*(self._run(job) for job in batch))
+        return len(batch)
+
+    async def run_until_idle(self, rounds: int = 1000) -> int:
+        """Run due jobs until none is left (tests and the command line); return the count."""
+        total = 0
+        for _ in range(rounds):
+            done = await self.run_due()
+            total += done
+            if done == 0:
+                break
+        return total
+
+    async def _run(self, job: queue.Claimed) -> None:
+        handler = self.handlers[job.kind]
+        try:
+            await handler(self.context, job.payload)
+        except Exception as error:
+            give_up = isinstance(error, GiveUp)
+            message = f"{type(error).__name__}: {error}"
+            if isinstance(error, Retry | GiveUp):
+                log.warning("job %s failed: %s", job.key, message)
+            else:
+                log.exception("job %s failed", job.key)
+            await self._record(
+                lambda db: queue.fail(
+                    db=db,
+                    job=job,
+                    worker=self.name,
+                    now=self.context.clock.now(),
+                    error=message,
+                    retry=not give_up,
+                )
+            )
+            return
+        await self._record(
+            lambda db: queue.finish(db=db, job=job, worker=self.name, now=self.context.clock.now())
+        )
+
+    async def _record(self, write: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        try:
+            async with self.context.sessions() as db:
+                await write(db)
+        except Exception:
+            # The job stays claimed: its lease runs out and it is tried again.
+            log.exception("could not record a job's outcome")

@@ -1,0 +1,1 @@
+"""People: presence, direct calls, invitations to meetings and the notifications they leave."""
