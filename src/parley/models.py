@@ -8,6 +8,7 @@ from parley.jobs.models import Job
 from parley.mail.models import OutgoingEmail
 from parley.meetings.models import ChatMessage, MeetingEvent
 from parley.people.models import Invitation, Notification
+from parley.providers.models import ProviderConfig
 from parley.rooms.models import Room, RoomParticipant, RoomShare, WaitingEntry
 
 metadata = Base.metadata
@@ -25,6 +26,7 @@ __all__ = [
     "MeetingEvent",
     "Notification",
     "OutgoingEmail",
+    "ProviderConfig",
     "Room",
     "RoomParticipant",
     "RoomShare",

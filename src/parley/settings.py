@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # How often each process repeats who is connected to it; three missed beats: offline.
     presence_beat_seconds: float = Field(default=10.0, gt=0, le=300)
 
+    # Meeting providers (parley.providers): how long Parley waits for Jitsi, BigBlueButton or
+    # Zoom to answer one request before it tells the person the service did not answer.
+    provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
     @field_validator("stun_urls", "turn_urls", "peertube_hosts", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:
