@@ -32,6 +32,10 @@ from parley.people import live as people_live
 from parley.people import pages as people_pages
 from parley.people import views as people_views
 from parley.people.presence import Presence
+from parley.providers import pages as provider_pages
+from parley.providers import views as provider_views
+from parley.providers.http import create_client as create_http_client
+from parley.providers.service import ProviderRuntime
 from parley.ratelimit import RateLimiter
 from parley.rooms import live as room_live
 from parley.rooms import pages as room_pages
@@ -190,6 +194,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             await worker.start()
         app.state.worker = worker
+        # One HTTP client for every outgoing call (meeting providers), with timeouts.
+        http = create_http_client(timeout_seconds=settings.provider_timeout_seconds)
+        app.state.http = http
+        app.state.providers = ProviderRuntime(
+            http=http,
+            sessions=app.state.sessionmaker,
+            bus=bus,
+            public_url=settings.effective_public_url,
+            secret=secret,
+        )
         log.info("parley started", extra={"url": settings.effective_public_url})
         try:
             yield
@@ -199,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hubs.stop()
             await presence.stop()
             await bus.disconnect()
+            await http.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -231,6 +246,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people_pages.router)
     app.include_router(people_live.router)
     app.include_router(meeting_pages.router)
+    app.include_router(provider_views.router)
+    app.include_router(provider_pages.router)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
