@@ -1,6 +1,7 @@
 // Entry point of every page: htmx with the CSRF header, and the small shared behaviours.
 import htmx from "htmx.org";
 import { csrfToken } from "./csrf.js";
+import { initialize as initializeCalendar } from "./calendar.js";
 import { initialize as initializeCopy } from "./copy.js";
 import { initialize as initializeInvite } from "./invite.js";
 import { initialize as initializeMeeting } from "./meeting.js";
@@ -25,3 +26,4 @@ initializeRoom();
 initializeMeeting();
 initializeNotify();
 initializeInvite();
+initializeCalendar();

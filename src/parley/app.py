@@ -21,6 +21,8 @@ from parley.accounts import views as account_views
 from parley.admin import pages as admin_pages
 from parley.admin import views as admin_views
 from parley.bus import create_bus
+from parley.calendar import pages as calendar_pages
+from parley.calendar import views as calendar_views
 from parley.csrf import CsrfCookieMiddleware
 from parley.errors import N_, NotAuthenticated, ParleyError
 from parley.health import router as health_router
@@ -181,19 +183,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             presence=presence,
         )
         await hubs.start()
-        worker = None
-        if settings.jobs_in_process:
-            context = JobContext(
-                sessions=app.state.sessionmaker, bus=bus, settings=settings, clock=SystemClock()
-            )
-            worker = Worker(
-                context,
-                job_handlers(),
-                concurrency=settings.jobs_concurrency,
-                poll_seconds=settings.jobs_poll_seconds,
-            )
-            await worker.start()
-        app.state.worker = worker
         # One HTTP client for every outgoing call (meeting providers), with timeouts.
         http = create_http_client(timeout_seconds=settings.provider_timeout_seconds)
         app.state.http = http
@@ -204,6 +193,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             public_url=settings.effective_public_url,
             secret=secret,
         )
+        worker = None
+        if settings.jobs_in_process:
+            context = JobContext(
+                sessions=app.state.sessionmaker,
+                bus=bus,
+                settings=settings,
+                clock=SystemClock(),
+                extras={"providers": app.state.providers},
+            )
+            worker = Worker(
+                context,
+                job_handlers(),
+                concurrency=settings.jobs_concurrency,
+                poll_seconds=settings.jobs_poll_seconds,
+            )
+            await worker.start()
+        app.state.worker = worker
         log.info("parley started", extra={"url": settings.effective_public_url})
         try:
             yield
@@ -245,6 +251,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people_views.router)
     app.include_router(people_pages.router)
     app.include_router(people_live.router)
+    app.include_router(calendar_views.router)
+    app.include_router(calendar_views.feed_router)
+    app.include_router(calendar_pages.router)
+    app.include_router(calendar_pages.admin_router)
     app.include_router(meeting_pages.router)
     app.include_router(provider_views.router)
     app.include_router(provider_pages.router)

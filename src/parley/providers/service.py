@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from parley import i18n
 from parley.bus import Bus
 from parley.db import utcnow
 from parley.errors import N_, Conflict, ParleyError
@@ -169,6 +170,19 @@ class ProviderRuntime:
         provider = kind(config_id=row.id, name=row.name, config=config, context=self.context)
         self._instances[row.id] = (row.updated_at, provider)
         return provider
+
+    def builtin(self) -> Provider[Any]:
+        """Parley's own rooms, with no configuration row: always there, the default."""
+        kind = registry.get("parley")
+        if kind is None:  # pragma: no cover - the package registers it
+            raise ProviderError(
+                N_("The provider %(kind)s of %(provider)s is not installed."),
+                code="provider_unavailable",
+                provider="Parley",
+                kind="parley",
+            )
+        name = i18n.gettext(N_("Parley rooms"))
+        return kind(config_id=0, name=name, config=kind.config_model(), context=self.context)
 
     def forget(self, config_id: int) -> None:
         self._instances.pop(config_id, None)

@@ -1,0 +1,1 @@
+"""The calendar: events with attendees and a videoconference link, invitations, a feed."""

@@ -1,0 +1,247 @@
+"""iCalendar (RFC 5545, 5546 and 7986) in and out: invitations, cancellations, the feed, imports.
+
+What goes out is what mail and calendar programs expect of an invitation: METHOD, UID,
+SEQUENCE, DTSTAMP, ORGANIZER, ATTENDEE with PARTSTAT and RSVP, times with their VTIMEZONE,
+and the videoconference link in LOCATION (when there is no place), URL, DESCRIPTION and
+RFC 7986's CONFERENCE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from icalendar import STATUS, Calendar, Conference, Event, vCalAddress, vRecur
+
+from parley import __version__, i18n
+from parley.accounts.models import User
+from parley.calendar import recurrence
+from parley.calendar.models import (
+    CANCELLED,
+    DESCRIPTION_MAX,
+    LOCATION_MAX,
+    TITLE_MAX,
+    UID_MAX,
+    Attendee,
+    CalendarEvent,
+)
+from parley.errors import N_, Invalid
+
+PRODID = f"-//Parley//Parley {__version__}//EN"
+# A file with more events than this is not something a person imports by hand.
+MAX_IMPORTED_EVENTS = 500
+
+
+def _local(value: datetime, timezone: str) -> datetime:
+    return value.astimezone(recurrence.zone(timezone))
+
+
+def link_block(url: str, text: str) -> str:
+    """The lines about the videoconference that descriptions and emails carry."""
+    lines = [i18n.gettext(N_("Videoconference: %(url)s"), url=url)]
+    if text:
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def event_component(
+    event: CalendarEvent,
+    organizer: User,
+    *,
+    text: str,
+    attendees: Sequence[Attendee] | None = None,
+    cancelled: bool = False,
+) -> Event:
+    """The VEVENT of `event`, in the current language (for the administrators' text)."""
+    component = Event.new(
+        uid=event.uid,
+        summary=event.title,
+        sequence=event.sequence,
+        stamp=datetime.now(UTC),
+        created=event.created_at,
+        last_modified=event.updated_at,
+        organizer=vCalAddress.new(organizer.email, cn=organizer.display_name),
+        status=STATUS.CANCELLED if cancelled or event.status == CANCELLED else STATUS.CONFIRMED,
+    )
+    if event.all_day:
+        component.start = event.starts_at.date()
+        component.end = event.ends_at.date()
+    else:
+        component.start = _local(event.starts_at, event.timezone)
+        component.end = _local(event.ends_at, event.timezone)
+    rule = recurrence.Rule.from_json(event.recurrence)
+    if rule is not None:
+        component.add(
+            "RRULE",
+            vRecur(recurrence.to_ical(rule, timezone=event.timezone, all_day=event.all_day)),
+        )
+    description = event.description.strip()
+    location = event.location.strip()
+    conference = event.conference
+    if conference is not None:
+        block = link_block(conference.url, text)
+        description = f"{description}\n\n{block}" if description else block
+        location = location or conference.url
+        component.url = conference.url
+        component.conferences = [
+            Conference(conference.url, feature=["AUDIO", "VIDEO"], label=conference.provider_name)
+        ]
+    if description:
+        component.description = description
+    if location:
+        component.location = location
+    people = [
+        vCalAddress.new(
+            a.email,
+            cn=a.name or None,
+            cutype="RESOURCE" if a.is_resource else "INDIVIDUAL",
+            role="NON-PARTICIPANT" if a.is_resource else "REQ-PARTICIPANT",
+            partstat=a.partstat.upper(),
+            rsvp=None if a.is_resource else not cancelled,
+        )
+        for a in (event.attendees if attendees is None else attendees)
+    ]
+    if people:
+        component.attendees = people
+    return component
+
+
+def calendar(
+    components: Iterable[Event], *, method: str | None = None, name: str | None = None
+) -> bytes:
+    """A VCALENDAR of `components`, with the VTIMEZONEs their times need."""
+    result = Calendar.new(prodid=PRODID, method=method, name=name)
+    for component in components:
+        result.add_component(component)
+    result.add_missing_timezones()
+    data: bytes = result.to_ical()
+    return data
+
+
+# Reading a file someone imports
+
+
+@dataclass
+class ParsedEvent:
+    uid: str
+    title: str
+    description: str
+    location: str
+    timezone: str
+    all_day: bool
+    starts_at: datetime
+    ends_at: datetime
+    rule: recurrence.Rule | None
+    cancelled: bool
+    attendees: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _zone_name(value: tzinfo | None) -> str:
+    key = getattr(value, "key", None)
+    if isinstance(key, str) and key in recurrence.zone_names():
+        return key
+    return "UTC"
+
+
+def _bad(message: str, **params: object) -> Invalid:
+    return Invalid(message, code="bad_ics", **params)
+
+
+def _read_event(component: Event, *, default_timezone: str, position: int) -> ParsedEvent:
+    summary = str(component.get("SUMMARY") or "").strip()
+    label = summary or f"#{position}"
+    broken = {name for name, _message in component.errors}
+    if broken & {"DTSTART", "DTEND", "DURATION", "RRULE"} or "DTSTART" not in component:
+        raise _bad(N_("The event “%(event)s” has no valid start or end."), event=label)
+    try:
+        start = component.start
+        end = component.end
+    except Exception as exc:
+        raise _bad(N_("The event “%(event)s” has no valid start or end."), event=label) from exc
+    all_day = not isinstance(start, datetime)
+    if all_day:
+        if isinstance(end, datetime):
+            end = end.date()
+        if end <= start:
+            end = start + timedelta(days=1)
+        starts_at = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+        ends_at = datetime.combine(end, datetime.min.time(), tzinfo=UTC)
+        timezone = default_timezone
+        tz: tzinfo | None = None
+    else:
+        assert isinstance(start, datetime) and isinstance(end, datetime)
+        # A time without a zone is "floating": read it in the importer's zone.
+        timezone = (
+            default_timezone
+            if start.tzinfo is None
+            else ("UTC" if start.utcoffset() == timedelta(0) else _zone_name(start.tzinfo))
+        )
+        tz = recurrence.zone(timezone)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=tz)
+        if end.tzinfo is None:
+            end = end.replace(tzinfo=tz)
+        starts_at, ends_at = start.astimezone(UTC), end.astimezone(UTC)
+        if ends_at < starts_at:
+            raise _bad(N_("The event “%(event)s” ends before it starts."), event=label)
+    rule = None
+    if "RRULE" in component:
+        rules = component.get("RRULE")
+        first_rule = rules[0] if isinstance(rules, list) else rules
+        try:
+            rule = recurrence.from_ical(first_rule, first=start, tz=tz)
+        except Invalid as exc:
+            raise _bad(
+                N_("The event “%(event)s”: %(problem)s"),
+                event=label,
+                problem=i18n.gettext(exc.message, **exc.params),
+            ) from exc
+    attendees = []
+    for address in component.attendees:
+        email = address.email.strip().lower() if address.email else ""
+        if email and "@" in email:
+            attendees.append((email, str(address.params.get("CN") or "")))
+    uid = str(component.get("UID") or "").strip()
+    return ParsedEvent(
+        uid=uid[:UID_MAX],
+        title=(summary or i18n.gettext(N_("Untitled event")))[:TITLE_MAX],
+        description=str(component.get("DESCRIPTION") or "")[:DESCRIPTION_MAX],
+        location=str(component.get("LOCATION") or "")[:LOCATION_MAX],
+        timezone=timezone,
+        all_day=all_day,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        rule=rule,
+        cancelled=str(component.get("STATUS") or "").upper() == "CANCELLED",
+        attendees=attendees,
+    )
+
+
+def parse(data: bytes, *, default_timezone: str = "UTC") -> list[ParsedEvent]:
+    """The events of an .ics file (one event or a whole calendar); Invalid for a bad file.
+
+    Changes to single occurrences of a series (RECURRENCE-ID) are left out: the series is
+    imported as its rule says.
+    """
+    try:
+        calendars = Calendar.from_ical(data, multiple=True)
+    except Exception as exc:
+        raise _bad(N_("This file is not a valid iCalendar (.ics) file.")) from exc
+    components = [
+        component
+        for cal in calendars
+        for component in cal.walk("VEVENT")
+        if isinstance(component, Event) and "RECURRENCE-ID" not in component
+    ]
+    if not components:
+        raise _bad(N_("This file holds no event."))
+    if len(components) > MAX_IMPORTED_EVENTS:
+        raise _bad(
+            N_("This file holds more than %(max)s events: import a smaller one."),
+            max=MAX_IMPORTED_EVENTS,
+        )
+    return [
+        _read_event(component, default_timezone=default_timezone, position=position)
+        for position, component in enumerate(components, start=1)
+    ]
