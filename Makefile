@@ -7,13 +7,13 @@ export UV_NO_PROGRESS := 1
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: run test setup python frontend browser lint typecheck pytest messages bench-hub bench-media clean
+.PHONY: run test setup python frontend browser office lint typecheck pytest messages bench-hub bench-media bench-documents clean
 
 run: setup ## Set everything up and serve Parley on the embedded default.
 	$(RUN) parley db upgrade
 	$(RUN) parley serve
 
-test: setup browser ## Install what tests need, then lint, type-check and run every test.
+test: setup browser office ## Install what tests need, then lint, type-check and run every test.
 	$(MAKE) --no-print-directory lint typecheck pytest
 
 setup: python frontend
@@ -38,6 +38,14 @@ browser:
 	  else echo "Chromium is missing: install Debian's 'chromium' package to run the browser tests." >&2; fi; \
 	fi
 
+# LibreOffice without its interface, to turn office documents into PDF (presentations).
+office:
+	@if ! command -v soffice >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libreoffice-impress-nogui libreoffice-writer-nogui; \
+	  else echo "LibreOffice is missing: install Debian's libreoffice-impress-nogui and libreoffice-writer-nogui to convert office documents." >&2; fi; \
+	fi
+
 lint:
 	$(RUN) ruff format --check src tests bench
 	$(RUN) ruff check src tests bench
@@ -55,6 +63,11 @@ bench-hub: setup
 # Peer-to-peer media: from pressing Join (and Share) to the first remote frame, real Chromium.
 bench-media: setup browser
 	$(RUN) python bench/media_join.py
+
+# Documents: a 50-page PDF and a 30-slide .pptx to their first and last page, 50 people on the notes.
+bench-documents: setup office
+	$(RUN) python bench/documents.py
+
 
 # Refresh the catalogue from the code; translate the new entries in the .po file.
 messages:

@@ -6,6 +6,8 @@ const options = {
   entryPoints: [
     { in: "frontend/src/app.js", out: "app" },
     { in: "frontend/src/app.css", out: "app" },
+    // The meeting page's editor and whiteboard (Yjs, Tiptap): loaded by that page only.
+    { in: "frontend/src/documents/index.js", out: "documents" },
   ],
   outdir: "src/parley/static/dist",
   entryNames: "[name]",

@@ -24,6 +24,8 @@ from parley.bus import create_bus
 from parley.calendar import pages as calendar_pages
 from parley.calendar import views as calendar_views
 from parley.csrf import CsrfCookieMiddleware
+from parley.documents import views as document_views
+from parley.documents.yjs import SharedRooms
 from parley.errors import N_, NotAuthenticated, ParleyError
 from parley.health import router as health_router
 from parley.jobs.kinds import handlers as job_handlers
@@ -183,6 +185,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             presence=presence,
         )
         await hubs.start()
+        # Shared notes and whiteboards, relayed between processes on the bus.
+        app.state.documents = documents = SharedRooms(
+            bus=bus,
+            sessions=app.state.sessionmaker,
+            documents_dir=settings.effective_documents_dir,
+        )
+        await documents.start()
         # One HTTP client for every outgoing call (meeting providers), with timeouts.
         http = create_http_client(timeout_seconds=settings.provider_timeout_seconds)
         app.state.http = http
@@ -216,6 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 await worker.stop()
+            await documents.stop()
             await hubs.stop()
             await presence.stop()
             await bus.disconnect()
@@ -258,6 +268,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meeting_pages.router)
     app.include_router(provider_views.router)
     app.include_router(provider_pages.router)
+    app.include_router(document_views.router)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

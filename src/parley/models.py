@@ -4,6 +4,7 @@ from parley.accounts.models import ApiToken, LoginSession, User
 from parley.admin.models import SiteSetting
 from parley.calendar.models import Attendee, CalendarEvent, CalendarFeed, Conference
 from parley.db import Base
+from parley.documents.models import Presentation, SharedDocument, SharedUpdate, Stage
 from parley.jobs.models import Job
 from parley.mail.models import OutgoingEmail
 from parley.meetings.models import ChatMessage, MeetingEvent
@@ -26,11 +27,15 @@ __all__ = [
     "MeetingEvent",
     "Notification",
     "OutgoingEmail",
+    "Presentation",
     "ProviderConfig",
     "Room",
     "RoomParticipant",
     "RoomShare",
+    "SharedDocument",
+    "SharedUpdate",
     "SiteSetting",
+    "Stage",
     "User",
     "WaitingEntry",
     "metadata",

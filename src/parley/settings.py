@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     # Zoom to answer one request before it tells the person the service did not answer.
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    # Documents (parley.documents): shared notes, presentations, the whiteboard. Uploaded files
+    # and their rendered pages live in `documents_dir` (`var_dir/documents` by default), which
+    # every process of a deployment must share. A document is refused past `document_max_bytes`
+    # or `document_max_pages`; rendering one may take `document_timeout_seconds` and
+    # `document_memory_mb` of memory (office files are converted by LibreOffice within both).
+    documents_dir: Path | None = None
+    document_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024, le=2**31 - 1)
+    document_max_pages: int = Field(default=500, ge=1, le=5000)
+    document_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
+    document_memory_mb: int = Field(default=2048, ge=256, le=65536)
+
     @field_validator("stun_urls", "turn_urls", "peertube_hosts", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:
@@ -115,6 +126,10 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'parley.db'}"
+
+    @property
+    def effective_documents_dir(self) -> Path:
+        return self.documents_dir or self.var_dir / "documents"
 
     @property
     def effective_public_url(self) -> str:
