@@ -44,6 +44,7 @@ from parley.ratelimit import RateLimiter
 from parley.rooms import live as room_live
 from parley.rooms import pages as room_pages
 from parley.rooms import views as room_views
+from parley.sessions import pages as session_pages
 from parley.settings import Settings
 from parley.templating import STATIC_DIR, create_templates, render
 
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 job_handlers(),
                 concurrency=settings.jobs_concurrency,
                 poll_seconds=settings.jobs_poll_seconds,
+                lease_seconds=settings.jobs_lease_seconds,
             )
             await worker.start()
         app.state.worker = worker
@@ -265,6 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calendar_views.feed_router)
     app.include_router(calendar_pages.router)
     app.include_router(calendar_pages.admin_router)
+    app.include_router(session_pages.router)
     app.include_router(meeting_pages.router)
     app.include_router(provider_views.router)
     app.include_router(provider_pages.router)

@@ -84,19 +84,35 @@ def worker(settings: Settings, concurrency: int | None) -> None:
     from parley.bus import create_bus
     from parley.jobs.kinds import handlers
     from parley.jobs.worker import JobContext, SystemClock, Worker
+    from parley.providers.http import create_client as create_http_client
+    from parley.providers.service import ProviderRuntime
 
     async def run() -> None:
         engine = db.create_engine(settings.effective_database_url)
         bus = create_bus(settings.bus_url)
         await bus.connect()
+        sessions = db.session_factory(engine)
+        http = create_http_client(timeout_seconds=settings.provider_timeout_seconds)
+        providers = ProviderRuntime(
+            http=http,
+            sessions=sessions,
+            bus=bus,
+            public_url=settings.effective_public_url,
+            secret=settings.secret(),
+        )
         context = JobContext(
-            sessions=db.session_factory(engine), bus=bus, settings=settings, clock=SystemClock()
+            sessions=sessions,
+            bus=bus,
+            settings=settings,
+            clock=SystemClock(),
+            extras={"providers": providers},
         )
         jobs = Worker(
             context,
             handlers(),
             concurrency=concurrency or settings.jobs_concurrency,
             poll_seconds=settings.jobs_poll_seconds,
+            lease_seconds=settings.jobs_lease_seconds,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -108,6 +124,7 @@ def worker(settings: Settings, concurrency: int | None) -> None:
             await stop.wait()
         finally:
             await jobs.stop()
+            await http.aclose()
             await bus.disconnect()
             await engine.dispose()
 

@@ -11,6 +11,7 @@ from parley.meetings.models import ChatMessage, MeetingEvent
 from parley.people.models import Invitation, Notification
 from parley.providers.models import ProviderConfig
 from parley.rooms.models import Room, RoomParticipant, RoomShare, WaitingEntry
+from parley.sessions.models import Registration, ScheduledSession
 
 metadata = Base.metadata
 
@@ -29,9 +30,11 @@ __all__ = [
     "OutgoingEmail",
     "Presentation",
     "ProviderConfig",
+    "Registration",
     "Room",
     "RoomParticipant",
     "RoomShare",
+    "ScheduledSession",
     "SharedDocument",
     "SharedUpdate",
     "SiteSetting",

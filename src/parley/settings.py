@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     jobs_in_process: bool = True
     jobs_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     jobs_concurrency: int = Field(default=10, ge=1, le=500)
+    # A job still running after this long is taken for abandoned (its worker died) and runs
+    # again elsewhere; longer than any job takes.
+    jobs_lease_seconds: float = Field(default=300.0, ge=1, le=86_400)
     # Calls and invitations: how long they ring, and how often one member may ask another.
     call_ring_seconds: int = Field(default=30, ge=5, le=300)
     invitation_ring_seconds: int = Field(default=60, ge=5, le=600)
@@ -79,6 +82,10 @@ class Settings(BaseSettings):
     email_invitations: str = "30/hour"
     # How often each process repeats who is connected to it; three missed beats: offline.
     presence_beat_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Scheduled sessions: their online meeting is made this long before the start, and each
+    # registered member gets the link this long before it.
+    session_generate_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    session_remind_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
 
     # Meeting providers (parley.providers): how long Parley waits for Jitsi, BigBlueButton or
     # Zoom to answer one request before it tells the person the service did not answer.

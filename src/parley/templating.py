@@ -32,7 +32,7 @@ class NavItem:
 NAVIGATION = (
     NavItem("rooms", N_("Rooms"), "/rooms"),
     NavItem("calendar", N_("Calendar"), "/calendar"),
-    NavItem("sessions", N_("Sessions"), "/sessions", available=False),
+    NavItem("sessions", N_("Sessions"), "/sessions"),
     NavItem("people", N_("People"), "/people"),
     NavItem("admin", N_("Administration"), "/admin/users", admin_only=True),
 )

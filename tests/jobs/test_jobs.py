@@ -224,4 +224,5 @@ async def test_an_email_waits_for_the_mail_server_and_is_sent_once(
         await asyncio.sleep(0.2)
         assert len(mailbox.messages) == 1
     finally:
+        await worker.stop()
         mailbox.stop()

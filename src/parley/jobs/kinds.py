@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from parley.documents import jobs as documents
 from parley.documents import service as document_service
-from parley.jobs.worker import Handler
+from parley.jobs.worker import Handler, batch
 from parley.mail import outbox
 from parley.people import service as people
+from parley.sessions import pipeline
+from parley.sessions import service as sessions
 
 
 def handlers() -> dict[str, Handler]:
@@ -14,4 +16,8 @@ def handlers() -> dict[str, Handler]:
         outbox.JOB_KIND: outbox.send_job,
         document_service.CONVERT_JOB: documents.convert_job,
         people.EXPIRE_JOB: people.expire_job,
+        sessions.GENERATE: pipeline.generate,
+        sessions.REMIND: batch(pipeline.remind_many),
+        sessions.UPDATE: pipeline.carry_change,
+        sessions.CANCEL: pipeline.carry_cancel,
     }

@@ -1,8 +1,8 @@
 """Putting jobs in the table and taking them out: enqueue, claim, finish.
 
-Claiming is one statement: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)
-RETURNING …` on PostgreSQL, so that any number of workers on any number of machines each get
-different jobs; on SQLite the database's single writer gives the same guarantee.
+Claiming is one statement, `WITH due AS (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) UPDATE …
+FROM due RETURNING …` on PostgreSQL, so that any number of workers on any number of machines
+each get different jobs; on SQLite the database's single writer gives the same guarantee.
 """
 
 from __future__ import annotations
@@ -96,7 +96,13 @@ async def cancel(*, db: AsyncSession, key: str) -> bool:
 
 
 async def claim(
-    *, db: AsyncSession, worker: str, now: datetime, limit: int, kinds: Sequence[str]
+    *,
+    db: AsyncSession,
+    worker: str,
+    now: datetime,
+    limit: int,
+    kinds: Sequence[str],
+    lease: timedelta = LEASE,
 ) -> list[Claimed]:
     """Take up to `limit` due jobs of `kinds` for `worker`, committed before they run."""
     claimable = and_(
@@ -106,20 +112,23 @@ async def claim(
             and_(Job.state == RUNNING, Job.locked_until < now),
         ),
     )
+    # A CTE runs once: as a plain `IN (subquery)`, PostgreSQL may run the subquery again for
+    # each row, and with SKIP LOCKED each run finds other rows: more than `limit` claimed.
     due = (
         select(Job.id)
         .where(claimable)
         .order_by(Job.run_at, Job.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("due")
     )
     result = await db.execute(
         update(Job)
-        .where(Job.id.in_(due.scalar_subquery()), claimable)
+        .where(Job.id == due.c.id, claimable)
         .values(
             state=RUNNING,
             locked_by=worker,
-            locked_until=now + LEASE,
+            locked_until=now + lease,
             attempts=Job.attempts + 1,
         )
         .returning(Job.id, Job.kind, Job.key, Job.payload, Job.attempts, Job.max_attempts)
@@ -130,16 +139,28 @@ async def claim(
     return claimed
 
 
+async def renew(*, db: AsyncSession, worker: str, until: datetime) -> None:
+    """Extend the claims of `worker` on the jobs it is running."""
+    await db.execute(
+        update(Job)
+        .where(Job.locked_by == worker, Job.state == RUNNING)
+        .values(locked_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait before the next attempt: doubling, capped, with a little jitter."""
     seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
     return timedelta(seconds=seconds * (1 + random.random() * 0.1))  # noqa: S311 - not secret
 
 
-async def finish(*, db: AsyncSession, job: Claimed, worker: str, now: datetime) -> None:
+async def finish(*, db: AsyncSession, ids: Sequence[int], worker: str, now: datetime) -> None:
+    """Mark the jobs `ids` that `worker` ran done, in one statement."""
     await db.execute(
         update(Job)
-        .where(Job.id == job.id, Job.locked_by == worker)
+        .where(Job.id.in_(ids), Job.locked_by == worker)
         .values(state=DONE, finished_at=now, locked_by=None, locked_until=None)
         .execution_options(synchronize_session=False)
     )
@@ -160,6 +181,26 @@ async def fail(
         update(Job)
         .where(Job.id == job.id, Job.locked_by == worker)
         .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+
+
+async def defer(
+    *, db: AsyncSession, job: Claimed, worker: str, run_at: datetime, reason: str
+) -> None:
+    """Put a job back for later without counting the attempt (its provider is paused, say)."""
+    await db.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.locked_by == worker)
+        .values(
+            state=PENDING,
+            run_at=run_at,
+            attempts=Job.attempts - 1,
+            last_error=reason[:2000],
+            locked_by=None,
+            locked_until=None,
+        )
         .execution_options(synchronize_session=False)
     )
     await db.commit()

@@ -16,8 +16,8 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -49,6 +49,14 @@ class GiveUp(Exception):
     """The job can never be done (its object is gone, the input is wrong): do not retry."""
 
 
+class Defer(Exception):
+    """Not now, and not a failure: run the job again after `seconds` (attempts not counted)."""
+
+    def __init__(self, reason: str, *, seconds: float) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
 @dataclass
 class JobContext:
     """What handlers get: the database, the bus, the settings, the clock."""
@@ -62,6 +70,18 @@ class JobContext:
 
 
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+# A handler for many jobs of one kind at once: one outcome per payload, None when done.
+BatchHandler = Callable[[JobContext, list[dict[str, Any]]], Awaitable[list[BaseException | None]]]
+
+
+def batch(handler: BatchHandler) -> Handler:
+    """Mark `handler` as taking the claimed jobs of its kind together (bulk reads and writes)."""
+    handler.parley_batch = True  # type: ignore[attr-defined]
+    return handler  # type: ignore[return-value]
+
+
+def is_batch(handler: Handler) -> bool:
+    return bool(getattr(handler, "parley_batch", False))
 
 
 async def wake(bus: Bus) -> None:
@@ -79,27 +99,48 @@ class Worker:
         *,
         concurrency: int = 10,
         poll_seconds: float = 1.0,
+        lease_seconds: float | None = None,
         name: str | None = None,
     ) -> None:
         self.context = context
         self.handlers = dict(handlers)
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
+        self.lease = timedelta(seconds=lease_seconds) if lease_seconds else queue.LEASE
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="parley-jobs-wake")
+        self._renewer = asyncio.create_task(self._renew(), name="parley-jobs-lease")
         self._task = asyncio.create_task(self.run_forever(), name="parley-jobs")
 
+    async def _renew(self) -> None:
+        """Keep this worker's claims alive: only a worker that died loses its jobs."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                async with self.context.sessions() as db:
+                    await queue.renew(
+                        db=db, worker=self.name, until=self.context.clock.now() + self.lease
+                    )
+            except Exception:
+                log.warning("could not renew the claims on running jobs", exc_info=True)
+
     async def stop(self) -> None:
-        for task in (self._task, self._listener):
+        for task in (self._task, self._listener, self._renewer):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        for extra in self.context.extras.values():
+            closing = getattr(extra, "aclose_jobs", None)
+            if closing is not None:
+                with contextlib.suppress(Exception):
+                    await closing()
 
     def wake(self) -> None:
         self._wake.set()
@@ -141,9 +182,28 @@ class Worker:
                 now=now,
                 limit=self.concurrency,
                 kinds=list(self.handlers),
+                lease=self.lease,
             )
         if batch:
-            await asyncio.gather(*(self._run(job) for job in batch))
+            single = [job for job in batch if not is_batch(self.handlers[job.kind])]
+            grouped: dict[str, list[queue.Claimed]] = {}
+            for job in batch:
+                if is_batch(self.handlers[job.kind]):
+                    grouped.setdefault(job.kind, []).append(job)
+            singles, batches = await asyncio.gather(
+                asyncio.gather(*(self._run(job) for job in single)),
+                asyncio.gather(*(self._run_batch(jobs) for jobs in grouped.values())),
+            )
+            ran = single + [job for jobs in grouped.values() for job in jobs]
+            oks = list(singles) + [ok for outcomes in batches for ok in outcomes]
+            done = [job.id for job, ok in zip(ran, oks, strict=True) if ok]
+            if done:
+                # One statement for the whole batch: fewer commits, more jobs a second.
+                await self._record(
+                    lambda db: queue.finish(
+                        db=db, ids=done, worker=self.name, now=self.context.clock.now()
+                    )
+                )
         return len(batch)
 
     async def run_until_idle(self, rounds: int = 1000) -> int:
@@ -156,31 +216,56 @@ class Worker:
                 break
         return total
 
-    async def _run(self, job: queue.Claimed) -> None:
+    async def _run(self, job: queue.Claimed) -> bool:
+        """Run one job; True when it is done (recorded with its batch), else recorded here."""
         handler = self.handlers[job.kind]
         try:
             await handler(self.context, job.payload)
         except Exception as error:
-            give_up = isinstance(error, GiveUp)
-            message = f"{type(error).__name__}: {error}"
-            if isinstance(error, Retry | GiveUp):
-                log.warning("job %s failed: %s", job.key, message)
-            else:
-                log.exception("job %s failed", job.key)
+            return await self._failed(job, error)
+        return True
+
+    async def _run_batch(self, jobs: list[queue.Claimed]) -> list[bool]:
+        """Run jobs of one batch kind together: their handler returns one outcome each."""
+        handler = cast(BatchHandler, self.handlers[jobs[0].kind])
+        outcomes: list[BaseException | None]
+        try:
+            outcomes = await handler(self.context, [job.payload for job in jobs])
+        except Exception as error:
+            outcomes = [error] * len(jobs)
+        return [
+            True if outcome is None else await self._failed(job, outcome)
+            for job, outcome in zip(jobs, outcomes, strict=True)
+        ]
+
+    async def _failed(self, job: queue.Claimed, error: BaseException) -> bool:
+        """Record why a job is not done: later (Defer), retried with backoff, or given up."""
+        if isinstance(error, Defer):
+            run_at = self.context.clock.now() + timedelta(seconds=error.seconds)
+            reason = str(error)
             await self._record(
-                lambda db: queue.fail(
-                    db=db,
-                    job=job,
-                    worker=self.name,
-                    now=self.context.clock.now(),
-                    error=message,
-                    retry=not give_up,
+                lambda db: queue.defer(
+                    db=db, job=job, worker=self.name, run_at=run_at, reason=reason
                 )
             )
-            return
+            return False
+        give_up = isinstance(error, GiveUp)
+        message = f"{type(error).__name__}: {error}"
+        if isinstance(error, Retry | GiveUp):
+            log.warning("job %s failed: %s", job.key, message)
+        else:
+            log.error("job %s failed", job.key, exc_info=error)
         await self._record(
-            lambda db: queue.finish(db=db, job=job, worker=self.name, now=self.context.clock.now())
+            lambda db: queue.fail(
+                db=db,
+                job=job,
+                worker=self.name,
+                now=self.context.clock.now(),
+                error=message,
+                retry=not give_up,
+            )
         )
+        return False
 
     async def _record(self, write: Callable[[AsyncSession], Awaitable[None]]) -> None:
         try:

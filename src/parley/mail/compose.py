@@ -24,9 +24,9 @@ _environment.install_gettext_callables(  # type: ignore[attr-defined]
 )
 
 
-def render(name: str, language: str | None, **context: Any) -> tuple[str, str]:
-    """The plain-text and HTML bodies of email `name`, written in `language`."""
+def render(template: str, language: str | None, /, **context: Any) -> tuple[str, str]:
+    """The plain-text and HTML bodies of email `template`, written in `language`."""
     with i18n.using(language):
-        text = _environment.get_template(f"{name}.txt").render(**context)
-        html = _environment.get_template(f"{name}.html").render(**context)
+        text = _environment.get_template(f"{template}.txt").render(**context)
+        html = _environment.get_template(f"{template}.html").render(**context)
     return text, html

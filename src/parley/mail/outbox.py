@@ -1,23 +1,30 @@
 """The outbox: `queue()` stores an email and its job in the caller's transaction; the job
 sends it through SMTP, retrying with backoff while the server is away, and never twice once
-the server has accepted it.
+the server has accepted it (see parley.mail.smtp).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
 import aiosmtplib
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.db import utcnow
 from parley.jobs import queue as jobs
-from parley.jobs.worker import GiveUp, JobContext, Retry
+from parley.jobs.models import DONE, PENDING, Job
+from parley.jobs.worker import Defer, GiveUp, JobContext, Retry
 from parley.mail.models import OutgoingEmail
+from parley.mail.smtp import SmtpPool
 from parley.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,6 +32,9 @@ log = logging.getLogger(__name__)
 JOB_KIND = "email"
 # SMTP answers that mean "never": the address or the message is refused for good.
 PERMANENT = range(500, 600)
+BUSY_RETRY_SECONDS = 30
+# `send_many` records what the server accepted every this many messages.
+SENT_RECORD_EVERY = 1
 
 
 async def queue(
@@ -38,9 +48,14 @@ async def queue(
     attachments: list[dict[str, Any]] | None = None,
     reply_to: str | None = None,
     topic: str = "",
+    fallback_seconds: float = 0,
 ) -> OutgoingEmail:
-    """Store an email to send; it goes when the caller commits (and only then)."""
-    domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    """Store an email to send; it goes when the caller commits (and only then).
+
+    `fallback_seconds`: the caller sends it itself right after committing (`send_now`); the
+    job only runs, that much later, if that did not work.
+    """
+    domain = _domain(settings)
     email = OutgoingEmail(
         recipient=recipient,
         subject=subject[:300],
@@ -53,8 +68,157 @@ async def queue(
     )
     db.add(email)
     await db.flush()
-    await jobs.enqueue(db=db, kind=JOB_KIND, key=f"email:{email.id}", payload={"id": email.id})
+    await jobs.enqueue(
+        db=db,
+        kind=JOB_KIND,
+        key=f"email:{email.id}",
+        payload={"id": email.id},
+        run_at=utcnow() + timedelta(seconds=fallback_seconds),
+    )
     return email
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One email of a batch for `queue_many`."""
+
+    recipient: str
+    subject: str
+    text: str
+    html: str | None = None
+    topic: str = ""
+
+
+async def queue_many(
+    *, db: AsyncSession, settings: Settings, drafts: list[Draft], fallback_seconds: float = 0
+) -> list[OutgoingEmail]:
+    """Store many emails and their jobs in two statements (see `queue`)."""
+    emails = [
+        OutgoingEmail(
+            recipient=draft.recipient,
+            subject=draft.subject[:300],
+            text_body=draft.text,
+            html_body=draft.html,
+            attachments=[],
+            message_id=make_msgid(idstring=secrets.token_hex(8), domain=_domain(settings)),
+            topic=draft.topic,
+        )
+        for draft in drafts
+    ]
+    if not emails:
+        return emails
+    db.add_all(emails)
+    await db.flush()
+    run_at = utcnow() + timedelta(seconds=fallback_seconds)
+    await db.execute(
+        insert(Job),
+        [
+            {
+                "kind": JOB_KIND,
+                "key": f"email:{email.id}",
+                "payload": {"id": email.id},
+                "state": PENDING,
+                "run_at": run_at,
+                "attempts": 0,
+                "max_attempts": 8,
+                "created_at": utcnow(),
+            }
+            for email in emails
+        ],
+    )
+    return emails
+
+
+async def send_many(context: JobContext, email_ids: list[int]) -> None:
+    """Send just-queued emails at once over kept connections; what fails goes by its job."""
+    if not email_ids:
+        return
+    settings = context.settings
+    pool = _pool(context)
+    async with context.sessions() as db:
+        # Locked while they are sent, like `send_job` does for one.
+        emails = (
+            await db.scalars(
+                select(OutgoingEmail)
+                .where(OutgoingEmail.id.in_(email_ids), OutgoingEmail.sent_at.is_(None))
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        gate = asyncio.Semaphore(pool.size)
+
+        async def send(email: OutgoingEmail) -> tuple[OutgoingEmail, str | None]:
+            async with gate:
+                try:
+                    await pool.send(build(settings, email))
+                except Exception as error:
+                    return email, f"{type(error).__name__}: {error}"
+                return email, None
+
+        sent: list[int] = []
+        unrecorded: list[int] = []
+        failed = 0
+        for finished in asyncio.as_completed([send(email) for email in emails]):
+            email, error = await finished
+            if error is None:
+                unrecorded.append(email.id)
+            else:
+                failed += 1
+                await db.execute(
+                    update(Job)
+                    .where(Job.key == f"email:{email.id}", Job.state == PENDING)
+                    .values(last_error=error[:2000])
+                    .execution_options(synchronize_session=False)
+                )
+            # Recorded as soon as accepted: a worker killed now sends again at most the
+            # messages in flight (the same messages, with their Message-ID).
+            if len(unrecorded) >= SENT_RECORD_EVERY:
+                await _record_sent(db, unrecorded, context.clock.now())
+                sent += unrecorded
+                unrecorded = []
+        await _record_sent(db, unrecorded, context.clock.now())
+        sent += unrecorded
+        await _close_jobs(db, sent, context.clock.now())
+    log.info("emails sent", extra={"sent": len(sent), "left": failed})
+
+
+async def _record_sent(db: AsyncSession, ids: list[int], now: datetime) -> None:
+    if ids:
+        if db.get_bind().dialect.name == "postgresql":
+            # Kept by the running server at once, on disk a moment later: a worker killed
+            # now loses nothing of it (only the database server's own crash would).
+            await db.execute(text("SET LOCAL synchronous_commit = off"))
+        await db.execute(
+            update(OutgoingEmail)
+            .where(OutgoingEmail.id.in_(ids))
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    await db.commit()
+
+
+async def _close_jobs(db: AsyncSession, ids: list[int], now: datetime) -> None:
+    """The fallback jobs of emails sent already have nothing left to do."""
+    if ids:
+        await db.execute(
+            update(Job)
+            .where(Job.key.in_([f"email:{i}" for i in ids]), Job.state == PENDING)
+            .values(state=DONE, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await db.commit()
+
+
+def _domain(settings: Settings) -> str:
+    return settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "localhost"
+
+
+def _pool(context: JobContext) -> SmtpPool:
+    pool = context.extras.get("smtp")
+    if not isinstance(pool, SmtpPool):
+        pool = context.extras["smtp"] = SmtpPool(
+            context.settings, size=context.settings.jobs_concurrency
+        )
+    return pool
 
 
 def attachment(filename: str, content_type: str, content: bytes) -> dict[str, Any]:
@@ -92,25 +256,48 @@ def build(settings: Settings, email: OutgoingEmail) -> EmailMessage:
 
 async def send_job(context: JobContext, payload: dict[str, Any]) -> None:
     """The job: send one stored email unless it was sent already."""
+    await _send(context, int(payload["id"]), mark_job=False)
+
+
+async def send_now(context: JobContext, email_id: int) -> bool:
+    """Send a just-queued email at once; on any failure its job sends it later."""
+    try:
+        await _send(context, email_id, mark_job=True)
+    except Exception as error:
+        log.info("email left to its job", extra={"email_id": email_id, "reason": str(error)})
+        # The page that follows the email shows why it is late.
+        async with context.sessions() as db:
+            await db.execute(
+                update(Job)
+                .where(Job.key == f"email:{email_id}", Job.state == PENDING)
+                .values(last_error=f"{type(error).__name__}: {error}"[:2000])
+                .execution_options(synchronize_session=False)
+            )
+            await db.commit()
+        return False
+    return True
+
+
+async def _send(context: JobContext, email_id: int, *, mark_job: bool) -> None:
     settings = context.settings
     async with context.sessions() as db:
-        email = await db.get(OutgoingEmail, int(payload["id"]))
+        # Locked while it is sent: a second worker that took the job (its lease ran out
+        # while this one was still sending) waits and then finds it sent.
+        email = await db.scalar(
+            select(OutgoingEmail)
+            .where(OutgoingEmail.id == email_id)
+            .with_for_update(skip_locked=True)
+        )
         if email is None:
-            raise GiveUp("the email is gone")
+            if await db.get(OutgoingEmail, email_id) is None:
+                raise GiveUp("the email is gone")
+            raise Defer("another worker is sending it", seconds=BUSY_RETRY_SECONDS)
         if email.sent_at is not None:
             return
         message = build(settings, email)
+        pool = _pool(context)
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username or None,
-                password=settings.smtp_password.get_secret_value() or None,
-                start_tls=settings.smtp_starttls,
-                use_tls=settings.smtp_tls,
-                timeout=settings.smtp_timeout_seconds,
-            )
+            await pool.send(message)
         except aiosmtplib.SMTPRecipientsRefused as refused:
             raise GiveUp(f"the mail server refused {email.recipient}: {refused}") from refused
         except aiosmtplib.SMTPResponseException as error:
@@ -120,7 +307,14 @@ async def send_job(context: JobContext, payload: dict[str, Any]) -> None:
         except (aiosmtplib.SMTPException, OSError) as error:
             raise Retry(f"the mail server could not be reached: {error}") from error
         # Marked at once: between the server's acceptance and this line is the only moment
-        # a crash would send the message again.
+        # a crash would send the message again (the same message, with its Message-ID).
         email.sent_at = context.clock.now()
+        if mark_job:
+            await db.execute(
+                update(Job)
+                .where(Job.key == f"email:{email.id}", Job.state == PENDING)
+                .values(state=DONE, finished_at=email.sent_at)
+                .execution_options(synchronize_session=False)
+            )
         await db.commit()
         log.info("email sent", extra={"email_id": email.id, "topic": email.topic})

@@ -40,6 +40,12 @@ class ProviderConfig(Base):
     last_test_ok: Mapped[bool | None] = mapped_column(Boolean)
     last_test_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
+    # Scheduled sessions: `active`, `paused` (nothing new is made; what was made stays) or
+    # `disconnected` (future sessions are no longer made here; what was made stays reachable).
+    sessions_state: Mapped[str] = mapped_column(
+        String(14), default="active", server_default="active"
+    )
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Changes with the configuration, so every process rebuilds its instance of it.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

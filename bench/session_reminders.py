@@ -1,0 +1,247 @@
+"""Benchmark the sessions' reminders: S sessions with M registered members each, every
+reminder due in the same minute, sent by `parley worker` processes on PostgreSQL through a
+real SMTP server (aiosmtpd, its own process) on loopback.
+
+Run:  uv run python bench/session_reminders.py                 (or `make bench-reminders`)
+      uv run python bench/session_reminders.py --sessions 1000 --workers 1,4
+
+For each worker count: a fresh database, sessions whose meetings are made and members
+registered (written in bulk, as the pipeline would have left them), all reminders due now;
+then the workers start. Printed: time from the due time to the last reminder accepted by
+SMTP, reminders per second (each is a job that queues its email and sends it at once; the
+email's own job is the fallback), and duplicates (the same member twice; must be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import services  # noqa: E402
+from tests.browser.server import free_port  # noqa: E402
+
+from parley import db, migrations  # noqa: E402
+from parley.accounts.models import User  # noqa: E402
+from parley.jobs.models import Job  # noqa: E402
+from parley.sessions import service  # noqa: E402
+from parley.sessions.models import Registration, ScheduledSession  # noqa: E402
+
+SECRET = "the benchmark's secret"  # noqa: S105 - a throwaway database's key
+CHUNK = 5000
+
+
+async def seed(url: str, sessions: int, members: int) -> int:
+    engine = db.create_engine(url)
+    await migrations.upgrade(engine)
+    now = datetime.now(UTC)
+    starts = now + timedelta(minutes=15)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(User),
+                [
+                    {
+                        "email": "organiser@example.org",
+                        "display_name": "Organiser",
+                        "is_admin": False,
+                        "is_active": True,
+                        "allow_calls": True,
+                        "do_not_disturb": False,
+                        "created_at": now,
+                    }
+                ],
+            )
+            people = [
+                {
+                    "email": f"member{n}@example.org",
+                    "display_name": f"Member {n}",
+                    "is_admin": False,
+                    "is_active": True,
+                    "allow_calls": True,
+                    "do_not_disturb": False,
+                    "created_at": now,
+                }
+                for n in range(sessions * members)
+            ]
+            for start in range(0, len(people), CHUNK):
+                await connection.execute(insert(User), people[start : start + CHUNK])
+            organiser_id = await connection.scalar(
+                select(User.id).where(User.email == "organiser@example.org")
+            )
+            first_member = await connection.scalar(
+                select(func.min(User.id)).where(User.email != "organiser@example.org")
+            )
+            rows = [
+                {
+                    "organiser_id": organiser_id,
+                    "title": f"Session {n}",
+                    "description": "",
+                    "starts_at": starts,
+                    "duration_minutes": 60,
+                    "capacity": members,
+                    "mode": "online",
+                    "location": "",
+                    "state": "scheduled",
+                    "meeting": {
+                        "external_id": str(n),
+                        "join_url": f"http://127.0.0.1/r/s{n}",
+                        "host_url": None,
+                        "data": {},
+                    },
+                    "meeting_made_at": now,
+                    "version": 1,
+                    "meeting_version": 1,
+                    "created_at": now,
+                }
+                for n in range(sessions)
+            ]
+            for start in range(0, len(rows), CHUNK):
+                await connection.execute(insert(ScheduledSession), rows[start : start + CHUNK])
+            first_session = await connection.scalar(select(func.min(ScheduledSession.id)))
+            registrations, jobs = [], []
+            for s in range(sessions):
+                for m in range(members):
+                    user_id = first_member + s * members + m
+                    session_id = first_session + s
+                    registrations.append(
+                        {
+                            "session_id": session_id,
+                            "user_id": user_id,
+                            "status": "registered",
+                            "created_at": now,
+                        }
+                    )
+                    jobs.append(
+                        {
+                            "kind": service.REMIND,
+                            "key": service.remind_key(session_id, user_id),
+                            "payload": {"id": session_id, "user": user_id},
+                            "state": "pending",
+                            "run_at": now,
+                            "attempts": 0,
+                            "max_attempts": 8,
+                            "created_at": now,
+                        }
+                    )
+            for start in range(0, len(registrations), CHUNK):
+                await connection.execute(insert(Registration), registrations[start : start + CHUNK])
+                await connection.execute(insert(Job), jobs[start : start + CHUNK])
+        return sessions * members
+    finally:
+        await engine.dispose()
+
+
+def run(url: str, workers: int, expected: int, workdir: Path, concurrency: int) -> dict[str, float]:
+    port = free_port()
+    sink_log = workdir / f"sink-{workers}.log"
+    sink_log.write_text("")
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "smtp_sink.py"), str(port), str(sink_log)]
+    )
+    time.sleep(1.0)
+    env = {
+        **os.environ,
+        "PARLEY_DATABASE_URL": url,
+        "PARLEY_SECRET_KEY": SECRET,
+        "PARLEY_SMTP_PORT": str(port),
+        "PARLEY_VAR_DIR": str(workdir / "var"),
+        "PARLEY_AUTO_MIGRATE": "false",
+        "PARLEY_JOBS_CONCURRENCY": str(concurrency),
+        "PARLEY_JOBS_POLL_SECONDS": "0.2",
+        "PARLEY_LOG_LEVEL": "WARNING",
+    }
+    due = time.time()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "parley", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / f"w{workers}-{n}.log").open("wb"),
+        )
+        for n in range(workers)
+    ]
+    deadline = time.monotonic() + 1800
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            with sink_log.open() as handle:
+                count = sum(1 for _ in handle)
+            if count >= expected:
+                break
+        time.sleep(2.0)  # anything sent twice arrives now
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sink.send_signal(signal.SIGTERM)
+        sink.wait(timeout=30)
+    lines = [line.split("\t") for line in sink_log.read_text().splitlines()]
+    times = sorted(float(t) for t, _r, _m in lines)
+    recipients = Counter(r for _t, r, _m in lines)
+    duplicates = sum(c - 1 for c in recipients.values())
+    last = times[-1] - due if times else float("nan")
+    # Per-second throughput over the run, median of the busy seconds.
+    per_second = Counter(int(t - due) for t in times)
+    busy = [v for k, v in per_second.items() if k < int(last)] or [len(times)]
+    return {
+        "accepted": len(times),
+        "distinct": len(recipients),
+        "duplicates": duplicates,
+        "last_seconds": last,
+        "messages_per_second_median": statistics.median(busy),
+        "per_second": len(times) / last if last else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--members", type=int, default=20)
+    parser.add_argument("--workers", default="1,4")
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args()
+    services.require_postgres()
+    print(
+        f"{args.sessions} sessions x {args.members} members, reminders all due now; "
+        f"PostgreSQL, aiosmtpd on loopback, {args.concurrency} jobs at once per worker"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        for workers in [int(w) for w in args.workers.split(",")]:
+            url = services.create_postgres_database()
+            try:
+                started = time.monotonic()
+                expected = asyncio.run(seed(url, args.sessions, args.members))
+                print(f"  seeded {expected} reminders in {time.monotonic() - started:.0f} s")
+                result = run(url, workers, expected, workdir, args.concurrency)
+            finally:
+                services.drop_postgres_database(url)
+            print(
+                f"{workers} worker(s): last reminder accepted {result['last_seconds']:.1f} s after "
+                f"the due time; {result['accepted']} accepted ({result['distinct']} members), "
+                f"duplicates {result['duplicates']}; {result['per_second']:.0f} reminders/s, "
+                f"median {result['messages_per_second_median']:.0f} messages/s"
+            )
+
+
+if __name__ == "__main__":
+    main()

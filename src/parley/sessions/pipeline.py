@@ -1,0 +1,336 @@
+"""The sessions' jobs: make the meeting ahead of time, remind each member once, carry changes
+and cancellations to the provider and to the people registered.
+
+Every handler may run again after a crash: each checks what is done first, and what it
+writes (the meeting, a reminder's email and the mark that it was queued) is committed in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley import i18n
+from parley.accounts.models import User
+from parley.errors import N_
+from parley.jobs.worker import Defer, GiveUp, JobContext, Retry
+from parley.mail import compose, outbox
+from parley.providers import flows
+from parley.providers.base import MeetingSpec, Person, Provider, ProviderError, ProviderMeeting
+from parley.providers.models import ProviderConfig
+from parley.providers.service import ProviderRuntime
+from parley.sessions import service
+from parley.sessions.models import CANCELLED, ONLINE, REGISTERED, Registration, ScheduledSession
+from parley.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A paused provider's jobs look again this often.
+PAUSED_RECHECK_SECONDS = 300
+# A reminder due before its meeting is made looks again this often.
+MEETING_WAIT_SECONDS = 10
+# A reminder's email is sent by the reminder itself; its job is the fallback, this much later.
+SEND_NOW_FALLBACK_SECONDS = 30
+
+
+def _runtime(context: JobContext) -> ProviderRuntime:
+    runtime = context.extras.get("providers")
+    if not isinstance(runtime, ProviderRuntime):
+        raise Retry("the providers are not ready in this worker")
+    return runtime
+
+
+async def provider_for(
+    db: AsyncSession, runtime: ProviderRuntime, session: ScheduledSession
+) -> tuple[Provider[Any], ProviderConfig | None]:
+    """The provider a session's meeting lives on (Parley's own rooms when none is chosen)."""
+    if session.provider_config_id is None:
+        return runtime.builtin(), None
+    row = await db.get(ProviderConfig, session.provider_config_id)
+    if row is None:
+        raise GiveUp("the session's provider configuration is gone")
+    return runtime.instance(row), row
+
+
+def _spec(session: ScheduledSession) -> MeetingSpec:
+    return MeetingSpec(
+        reference=f"session:{session.id}",
+        title=session.title,
+        organiser_id=session.organiser_id,
+        start=session.starts_at,
+        duration_minutes=session.duration_minutes,
+        description=session.description,
+    )
+
+
+def _error(error: ProviderError) -> dict[str, Any]:
+    return {"message": error.message, "params": {k: str(v) for k, v in error.params.items()}}
+
+
+async def _record_error(context: JobContext, session_id: int, error: dict[str, Any] | None) -> None:
+    async with context.sessions() as db:
+        session = await db.get(ScheduledSession, session_id)
+        if session is not None:
+            session.meeting_error = error
+            await db.commit()
+
+
+async def generate(context: JobContext, payload: dict[str, Any]) -> None:
+    """Make the session's meeting on its provider (24 hours ahead by default)."""
+    session_id = int(payload["id"])
+    async with context.sessions() as db:
+        session = await db.get(ScheduledSession, session_id)
+        if session is None or session.state == CANCELLED or session.mode != ONLINE:
+            return
+        if session.meeting is not None:
+            return
+        provider, row = await provider_for(db, _runtime(context), session)
+        if row is not None and row.sessions_state == service.PAUSED:
+            raise Defer(f"{row.name} is paused", seconds=PAUSED_RECHECK_SECONDS)
+        if row is not None and (row.sessions_state == service.DISCONNECTED or not row.enabled):
+            session.meeting_error = {
+                "message": N_("%(provider)s is disconnected: no meeting is made there any more."),
+                "params": {"provider": row.name},
+            }
+            await db.commit()
+            raise GiveUp(f"{row.name} is disconnected")
+        spec, version = _spec(session), session.version
+    try:
+        meeting = await flows.create_meeting(provider=provider, spec=spec)
+    except ProviderError as error:
+        await _record_error(context, session_id, _error(error))
+        raise Retry(f"{provider.name}: {error.code}") from error
+    async with context.sessions() as db:
+        session = await db.get(ScheduledSession, session_id)
+        if session is None:
+            return
+        session.meeting = meeting.to_json()
+        session.meeting_made_at = context.clock.now()
+        session.meeting_error = None
+        session.meeting_version = version
+        await db.commit()
+    log.info("session meeting made", extra={"session_id": session_id, "provider": provider.name})
+
+
+def _when(session: ScheduledSession, language: str | None) -> str:
+    with i18n.using(language):
+        return session.starts_at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _draft(
+    settings: Settings,
+    *,
+    template: str,
+    subject: str,
+    session: ScheduledSession,
+    user: User,
+    topic: str,
+    **context: Any,
+) -> outbox.Draft:
+    language = user.language or settings.default_language
+    with i18n.using(language):
+        title = i18n.gettext(subject, title=session.title)
+    text, html = compose.render(
+        template,
+        language,
+        session=session,
+        name=user.display_name,
+        when=_when(session, language),
+        page=f"{settings.effective_public_url}/sessions/{session.id}",
+        **context,
+    )
+    return outbox.Draft(recipient=user.email, subject=title, text=text, html=html, topic=topic)
+
+
+async def remind_many(
+    context: JobContext, payloads: list[dict[str, Any]]
+) -> list[BaseException | None]:
+    """Email registered members their session's link, once each, many at a time.
+
+    One read of the sessions, registrations and people; one transaction writing every email
+    (with its fallback job) and every member's "reminded" mark; then the emails go at once
+    over kept connections, marked sent together. A reminder whose meeting is not made yet
+    waits for it; one whose provider fails is retried alone.
+    """
+    outcomes: list[BaseException | None] = [None] * len(payloads)
+    pairs = [(int(p["id"]), int(p["user"])) for p in payloads]
+    runtime = _runtime(context)
+    settings = context.settings
+    now = context.clock.now()
+    async with context.sessions() as db:
+        sessions = {
+            s.id: s
+            for s in await db.scalars(
+                select(ScheduledSession).where(ScheduledSession.id.in_({s for s, _ in pairs}))
+            )
+        }
+        found = {
+            (row.session_id, row.user_id): (row, user)
+            for row, user in await db.execute(
+                select(Registration, User)
+                .join(User, User.id == Registration.user_id)
+                .where(tuple_(Registration.session_id, Registration.user_id).in_(pairs))
+            )
+        }
+        providers: dict[int, Provider[Any]] = {}
+        drafts: list[outbox.Draft] = []
+        marked: list[Registration] = []
+        for index, (session_id, user_id) in enumerate(pairs):
+            session = sessions.get(session_id)
+            entry = found.get((session_id, user_id))
+            if session is None or session.state == CANCELLED or entry is None:
+                continue
+            row, user = entry
+            if row.status != REGISTERED or row.reminded_at is not None or row in marked:
+                continue
+            link = None
+            if session.mode == ONLINE:
+                if session.meeting is None:
+                    ended = session.starts_at + timedelta(minutes=session.duration_minutes)
+                    outcomes[index] = (
+                        GiveUp("the session ended before its meeting could be made")
+                        if now > ended
+                        # The page shows it: the link goes as soon as the meeting is made.
+                        else Defer("the meeting is not made yet", seconds=MEETING_WAIT_SECONDS)
+                    )
+                    continue
+                if session_id not in providers:
+                    providers[session_id] = (await provider_for(db, runtime, session))[0]
+                provider = providers[session_id]
+                person = Person(
+                    id=str(user.id),
+                    name=user.display_name,
+                    email=user.email,
+                    role="moderator" if user.id == session.organiser_id else "participant",
+                )
+                try:
+                    link = await flows.join_url(
+                        provider=provider,
+                        meeting=ProviderMeeting.from_json(session.meeting),
+                        person=person,
+                        reference=f"session:{session.id}",
+                    )
+                except ProviderError as error:
+                    outcomes[index] = Retry(f"{provider.name}: {error.code}")
+                    continue
+            drafts.append(
+                _draft(
+                    settings,
+                    template="session_reminder",
+                    subject=N_("Starting soon: %(title)s"),
+                    session=session,
+                    user=user,
+                    topic=service.remind_key(session.id, user.id),
+                    link=link,
+                )
+            )
+            marked.append(row)
+        emails = await outbox.queue_many(
+            db=db, settings=settings, drafts=drafts, fallback_seconds=SEND_NOW_FALLBACK_SECONDS
+        )
+        for row in marked:
+            row.reminded_at = now
+        await db.commit()
+        email_ids = [email.id for email in emails]
+    # Sent at once; what fails is retried by each email's own job a little later.
+    await outbox.send_many(context, email_ids)
+    return outcomes
+
+
+async def _registered(db: AsyncSession, session_id: int) -> list[User]:
+    rows = await db.scalars(
+        select(User)
+        .join(Registration, Registration.user_id == User.id)
+        .where(Registration.session_id == session_id, Registration.status == REGISTERED)
+    )
+    return list(rows)
+
+
+async def carry_change(context: JobContext, payload: dict[str, Any]) -> None:
+    """A new time or title: change the provider's meeting, then tell the people registered."""
+    session_id, version = int(payload["id"]), int(payload["version"])
+    async with context.sessions() as db:
+        session = await db.get(ScheduledSession, session_id)
+        if session is None or session.state == CANCELLED or session.version != version:
+            return  # a later change (or the cancellation) says it all
+        provider, _row = await provider_for(db, _runtime(context), session)
+        meeting = session.meeting
+        spec = _spec(session)
+    if meeting is not None and session.meeting_version < version:
+        try:
+            changed = await flows.update_meeting(
+                provider=provider, meeting=ProviderMeeting.from_json(meeting), spec=spec
+            )
+        except ProviderError as error:
+            await _record_error(context, session_id, _error(error))
+            raise Retry(f"{provider.name}: {error.code}") from error
+        meeting = changed.to_json()
+    async with context.sessions() as db:
+        session = await db.get(ScheduledSession, session_id)
+        if session is None or session.version != version:
+            return
+        if session.meeting is not None:
+            session.meeting = meeting
+            session.meeting_version = version
+            session.meeting_error = None
+        drafts = [
+            _draft(
+                context.settings,
+                template="session_changed",
+                subject=N_("Changed: %(title)s"),
+                session=session,
+                user=user,
+                topic=f"session:{session_id}:update:{version}",
+            )
+            for user in await _registered(db, session_id)
+        ]
+        await outbox.queue_many(db=db, settings=context.settings, drafts=drafts)
+        await db.commit()
+
+
+async def carry_cancel(context: JobContext, payload: dict[str, Any]) -> None:
+    """A cancelled session: the provider's meeting goes, the people registered are told."""
+    session_id = int(payload["id"])
+    async with context.sessions() as db:
+        session = await db.get(ScheduledSession, session_id)
+        if session is None:
+            return
+        meeting = session.meeting
+        provider, _row = await provider_for(db, _runtime(context), session)
+    if meeting is not None:
+        try:
+            await flows.delete_meeting(
+                provider=provider,
+                meeting=ProviderMeeting.from_json(meeting),
+                reference=f"session:{session_id}",
+            )
+        except ProviderError as error:
+            await _record_error(context, session_id, _error(error))
+            raise Retry(f"{provider.name}: {error.code}") from error
+    async with context.sessions() as db:
+        session = await db.get(ScheduledSession, session_id)
+        if session is None:
+            return
+        session.meeting = None
+        drafts = [
+            _draft(
+                context.settings,
+                template="session_cancelled",
+                subject=N_("Cancelled: %(title)s"),
+                session=session,
+                user=user,
+                topic=f"session:{session_id}:cancel",
+            )
+            for user in await _registered(db, session_id)
+        ]
+        await outbox.queue_many(db=db, settings=context.settings, drafts=drafts)
+        await db.commit()
+
+
+def started(session: ScheduledSession, now: datetime) -> bool:
+    return session.starts_at <= now
