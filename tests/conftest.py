@@ -17,6 +17,7 @@ from parley.app import create_app
 from parley.models import metadata
 from parley.settings import Settings
 from tests import services
+from tests.mailbox import Mailbox
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -82,6 +83,13 @@ async def _empty_tables(url: str) -> None:
         await engine.dispose()
 
 
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """The migrated PostgreSQL database, emptied for this test (other processes may use it)."""
+    services.run_async(lambda: _empty_tables(postgres_database))
+    return postgres_database
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A migrated, empty database of each backend, for this test alone."""
@@ -123,3 +131,11 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
     async with app.state.sessionmaker() as session:
         yield session
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on a loopback port, keeping what it receives."""
+    server = Mailbox().start()
+    yield server
+    server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts import service as accounts
@@ -42,3 +43,10 @@ async def log_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD
     assert response.status_code == 200, response.text
     token: str = response.json()["csrf_token"]
     return token
+
+
+async def client_for(app: FastAPI, email: str) -> tuple[httpx.AsyncClient, dict[str, str]]:
+    """An HTTP client logged in as `email`, and the CSRF header its calls send."""
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    token = await log_in(client, email)
+    return client, {"x-csrf-token": token}

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -88,3 +90,26 @@ class ParleyServer:
         _traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@contextmanager
+def two_processes(
+    workdir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[ParleyServer, ParleyServer]]:
+    """Two `parley serve` processes of one deployment: one PostgreSQL database, Redis."""
+    from tests import services
+
+    services.require_postgres()
+    services.require_redis()
+    database = services.create_postgres_database()
+    env = {**services.scale_out_env(database), **(extra_env or {})}
+    (workdir / "a").mkdir()
+    (workdir / "b").mkdir()
+    try:
+        with (
+            ParleyServer(workdir / "a", extra_env=env) as first,
+            ParleyServer(workdir / "b", extra_env=env) as second,
+        ):
+            yield first, second
+    finally:
+        services.drop_postgres_database(database)

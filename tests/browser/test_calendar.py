@@ -24,13 +24,6 @@ DAY = "2030-03-12"
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    server = Mailbox().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def server(tmp_path: Path, mailbox: Mailbox) -> Iterator[ParleyServer]:
     with ParleyServer(tmp_path, extra_env={"PARLEY_SMTP_PORT": str(mailbox.port)}) as running:
         yield running

@@ -18,13 +18,6 @@ from tests.mailbox import Mailbox, text_of
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    server = Mailbox().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def server(tmp_path: Path, mailbox: Mailbox) -> Iterator[ParleyServer]:
     env = {
         "PARLEY_SMTP_PORT": str(mailbox.port),

@@ -5,22 +5,14 @@ from __future__ import annotations
 import asyncio
 from email.message import EmailMessage
 
-import httpx
 from fastapi import FastAPI
 from icalendar import Calendar
 
 from parley.calendar import site as calendar_site
-from tests.factories import log_in
 from tests.mailbox import Mailbox
 
 TEXT_EN = "Dial in from a phone: +33 1 23 45 67 89."
 TEXT_FR = "Par téléphone : +33 1 23 45 67 89."
-
-
-async def client_for(app: FastAPI, email: str) -> tuple[httpx.AsyncClient, dict[str, str]]:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-    token = await log_in(client, email)
-    return client, {"x-csrf-token": token}
 
 
 async def configure(app: FastAPI, *, resource: str = "") -> None:

@@ -3,8 +3,6 @@ cancellation, who may do what, and the resource attendee that adds a link by its
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -18,21 +16,13 @@ from parley.settings import Settings
 from tests.calendar.helpers import (
     TEXT_EN,
     calendar_of,
-    client_for,
     configure,
     wait_for_mail,
 )
-from tests.factories import make_user
+from tests.factories import client_for, make_user
 from tests.mailbox import Mailbox, text_of
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    server = Mailbox().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

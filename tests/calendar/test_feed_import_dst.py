@@ -11,8 +11,8 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from parley.calendar.models import CalendarEvent
-from tests.calendar.helpers import client_for, configure
-from tests.factories import make_user
+from tests.calendar.helpers import configure
+from tests.factories import client_for, make_user
 
 pytestmark = pytest.mark.anyio
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from parley.calendar import site as calendar_site
 from parley.calendar.models import CalendarEvent
-from tests.calendar.helpers import TEXT_EN, client_for, configure
-from tests.factories import make_user
+from tests.calendar.helpers import TEXT_EN, configure
+from tests.factories import client_for, make_user
 
 pytestmark = pytest.mark.anyio
 

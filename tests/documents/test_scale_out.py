@@ -9,30 +9,17 @@ import httpx
 import pytest
 from pycrdt import Array, Text
 
-from tests import services
 from tests.browser.people import make_member
-from tests.browser.server import ParleyServer
+from tests.browser.server import ParleyServer, two_processes
 from tests.documents import samples
 from tests.documents.conftest import enter, login
 
 
 @pytest.fixture
 def two_servers(tmp_path: Path) -> Iterator[tuple[ParleyServer, ParleyServer]]:
-    services.require_postgres()
-    services.require_redis()
-    database = services.create_postgres_database()
     # Uploaded files and their pages live in one folder every process shares.
-    env = {**services.scale_out_env(database), "PARLEY_DOCUMENTS_DIR": str(tmp_path / "shared")}
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    try:
-        with (
-            ParleyServer(tmp_path / "a", extra_env=env) as first,
-            ParleyServer(tmp_path / "b", extra_env=env) as second,
-        ):
-            yield first, second
-    finally:
-        services.drop_postgres_database(database)
+    with two_processes(tmp_path, {"PARLEY_DOCUMENTS_DIR": str(tmp_path / "shared")}) as servers:
+        yield servers
 
 
 def test_a_person_on_each_process_writes_and_draws_and_both_see_everything(

@@ -8,28 +8,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import services
 from tests.browser.people import PASSWORD, make_member
-from tests.browser.server import ParleyServer
+from tests.browser.server import ParleyServer, two_processes
 from tests.meetings.client import Participant
 
 
 @pytest.fixture
 def two_servers(tmp_path: Path) -> Iterator[tuple[ParleyServer, ParleyServer]]:
-    services.require_postgres()
-    services.require_redis()
-    database = services.create_postgres_database()
-    env = services.scale_out_env(database)
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    try:
-        with (
-            ParleyServer(tmp_path / "a", extra_env=env) as first,
-            ParleyServer(tmp_path / "b", extra_env=env) as second,
-        ):
-            yield first, second
-    finally:
-        services.drop_postgres_database(database)
+    with two_processes(tmp_path) as servers:
+        yield servers
 
 
 def test_participants_on_two_processes_see_chat_and_moderation(

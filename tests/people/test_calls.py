@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,17 +15,10 @@ from parley.jobs.kinds import handlers
 from parley.jobs.worker import JobContext, Worker
 from parley.people import service
 from parley.settings import Settings
-from tests.factories import log_in, make_user
+from tests.factories import client_for, make_user
 from tests.mailbox import Mailbox, text_of
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    server = Mailbox().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -47,12 +39,6 @@ async def _people(app: FastAPI) -> tuple[Any, Any]:
         ada = await make_user(db, email="ada@example.org", name="Ada Lovelace")
         grace = await make_user(db, email="grace@example.org", name="Grace Hopper")
         return ada, grace
-
-
-async def _client(app: FastAPI, email: str) -> tuple[httpx.AsyncClient, dict[str, str]]:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-    token = await log_in(client, email)
-    return client, {"x-csrf-token": token}
 
 
 async def _events(app: FastAPI, user_id: int, into: list[dict[str, Any]]) -> asyncio.Task[None]:
@@ -79,8 +65,8 @@ async def _until(check: Any, seconds: float = 5.0) -> None:
 
 async def test_a_call_rings_then_is_declined_and_the_caller_is_told(app: FastAPI) -> None:
     ada, grace = await _people(app)
-    caller, caller_headers = await _client(app, "ada@example.org")
-    callee, callee_headers = await _client(app, "grace@example.org")
+    caller, caller_headers = await client_for(app, "ada@example.org")
+    callee, callee_headers = await client_for(app, "grace@example.org")
     grace_events: list[dict[str, Any]] = []
     ada_events: list[dict[str, Any]] = []
     tasks = [await _events(app, grace.id, grace_events), await _events(app, ada.id, ada_events)]
@@ -123,8 +109,8 @@ async def test_accepting_a_call_enters_the_room_and_nobody_answering_is_a_missed
     app: FastAPI,
 ) -> None:
     _ada, grace = await _people(app)
-    caller, caller_headers = await _client(app, "ada@example.org")
-    callee, callee_headers = await _client(app, "grace@example.org")
+    caller, caller_headers = await client_for(app, "ada@example.org")
+    callee, callee_headers = await client_for(app, "grace@example.org")
     try:
         first = (
             await caller.post("/api/v1/calls", json={"user_id": grace.id}, headers=caller_headers)
@@ -167,8 +153,8 @@ async def test_accepting_a_call_enters_the_room_and_nobody_answering_is_a_missed
 
 async def test_the_rules_of_calling(app: FastAPI) -> None:
     ada, grace = await _people(app)
-    caller, headers = await _client(app, "ada@example.org")
-    callee, callee_headers = await _client(app, "grace@example.org")
+    caller, headers = await client_for(app, "ada@example.org")
+    callee, callee_headers = await client_for(app, "grace@example.org")
     try:
         me = await caller.post("/api/v1/calls", json={"user_id": ada.id}, headers=headers)
         assert me.status_code == 422 and me.json()["code"] == "self"
@@ -225,9 +211,9 @@ async def test_inviting_members_and_guests_into_a_meeting(app: FastAPI, mailbox:
     _ada, grace = await _people(app)
     async with app.state.sessionmaker() as db:
         outsider = await make_user(db, email="linus@example.org", name="Linus")
-    owner, headers = await _client(app, "ada@example.org")
-    other, other_headers = await _client(app, "linus@example.org")
-    invitee, invitee_headers = await _client(app, "grace@example.org")
+    owner, headers = await client_for(app, "ada@example.org")
+    other, other_headers = await client_for(app, "linus@example.org")
+    invitee, invitee_headers = await client_for(app, "grace@example.org")
     try:
         room = (await owner.post("/api/v1/rooms", json={"name": "Board"}, headers=headers)).json()
         slug = room["url"].rsplit("/", 1)[-1]

@@ -5,7 +5,7 @@ to the provider and to the people, provider and mail server failures, pause and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import User
 from parley.jobs.kinds import handlers
@@ -44,13 +45,6 @@ class Clock:
     def tick(self) -> None:
         """A moment later than anything the test just did."""
         self.current = max(self.current, datetime.now(UTC)) + timedelta(seconds=1)
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    server = Mailbox().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -93,6 +87,12 @@ def _fields(starts_at: datetime, **changes: Any) -> service.SessionFields:
         **changes,
     }
     return service.SessionFields(**values)
+
+
+async def _job(db: AsyncSession, key: str) -> Job:
+    job = await db.scalar(select(Job).where(Job.key == key))
+    assert job is not None, key
+    return job
 
 
 async def _people(app: FastAPI, count: int) -> list[User]:
@@ -234,8 +234,8 @@ async def test_a_change_and_a_cancellation_reach_the_provider_and_the_people(
         room = await db.get(Room, room_id)
         assert room is not None and room.name == "Maths, class 4B (moved)"
         # The reminder moved with the session.
-        job = await db.scalar(select(Job).where(Job.key == service.remind_key(session_id, ada.id)))
-        assert job is not None and job.run_at == later - timedelta(minutes=15)
+        job = await _job(db, service.remind_key(session_id, ada.id))
+        assert job.run_at == later - timedelta(minutes=15)
 
     async with app.state.sessionmaker() as db:
         session = await service.get(db=db, session_id=session_id)
@@ -290,8 +290,8 @@ async def test_provider_failure_is_retried_shown_and_blocks_nobody_else(
         assert failing.meeting is None
         assert failing.meeting_error is not None
         assert "could not be reached" in failing.meeting_error["message"]
-        job = await db.scalar(select(Job).where(Job.key == service.generate_key(broken_id)))
-        assert job is not None and job.state == "pending" and job.attempts == 1
+        job = await _job(db, service.generate_key(broken_id))
+        assert job.state == "pending" and job.attempts == 1
         assert job.run_at > clock.now() + timedelta(seconds=9)
 
     # The organiser sees it on the session's page.
@@ -311,8 +311,8 @@ async def test_provider_failure_is_retried_shown_and_blocks_nobody_else(
     clock.at(clock.now() + timedelta(minutes=1))
     await worker.run_until_idle()
     async with app.state.sessionmaker() as db:
-        job = await db.scalar(select(Job).where(Job.key == service.generate_key(broken_id)))
-        assert job is not None and job.attempts == 1 and "paused" in (job.last_error or "")
+        job = await _job(db, service.generate_key(broken_id))
+        assert job.attempts == 1 and "paused" in (job.last_error or "")
         # Disconnected: the session says so, no more attempts.
         row = await providers.get(db=db, config_id=bbb_id)
         assert row is not None
@@ -323,8 +323,8 @@ async def test_provider_failure_is_retried_shown_and_blocks_nobody_else(
         failing = await service.get(db=db, session_id=broken_id)
         assert failing.meeting_error is not None
         assert "disconnected" in failing.meeting_error["message"]
-        job = await db.scalar(select(Job).where(Job.key == service.generate_key(broken_id)))
-        assert job is not None and job.state == "failed"
+        job = await _job(db, service.generate_key(broken_id))
+        assert job.state == "failed"
 
 
 async def test_a_mail_server_away_delays_reminders_and_the_page_says_so(

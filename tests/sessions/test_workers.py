@@ -9,11 +9,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from parley import db
@@ -29,32 +27,6 @@ from tests import services
 from tests.mailbox import Mailbox
 
 MEMBERS = 300
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    services.require_postgres()
-    url = services.create_postgres_database()
-    services.run_async(lambda: _migrate(url))
-    yield url
-    services.drop_postgres_database(url)
-
-
-async def _migrate(url: str) -> None:
-    from parley import migrations
-
-    engine = db.create_engine(url)
-    try:
-        await migrations.upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    server = Mailbox().start()
-    yield server
-    server.stop()
 
 
 def _settings(database: str, mailbox: Mailbox, tmp_path: Path) -> Settings:
@@ -175,9 +147,9 @@ async def _count(settings: Settings, statement: object) -> int:
 
 
 def test_a_worker_killed_mid_reminders_loses_none_and_sends_none_twice(
-    database: str, mailbox: Mailbox, tmp_path: Path
+    postgres_url: str, mailbox: Mailbox, tmp_path: Path
 ) -> None:
-    settings = _settings(database, mailbox, tmp_path)
+    settings = _settings(postgres_url, mailbox, tmp_path)
     services.run_async(lambda: _seed_session(settings))
     first = _worker_process(settings, tmp_path, "first")
     try:
@@ -253,9 +225,9 @@ async def _jobs_not_run_once(settings: Settings) -> list[tuple[str, int, str | N
 
 
 def test_four_workers_racing_run_each_job_once(
-    database: str, mailbox: Mailbox, tmp_path: Path
+    postgres_url: str, mailbox: Mailbox, tmp_path: Path
 ) -> None:
-    settings = _settings(database, mailbox, tmp_path)
+    settings = _settings(postgres_url, mailbox, tmp_path)
     count = 400
     services.run_async(lambda: _seed_emails(settings, count))
     workers = [_worker_process(settings, tmp_path, f"worker{n}", lease="300") for n in range(4)]

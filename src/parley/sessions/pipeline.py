@@ -9,7 +9,7 @@ transaction.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, tuple_
@@ -251,6 +251,23 @@ async def _registered(db: AsyncSession, session_id: int) -> list[User]:
     return list(rows)
 
 
+async def _tell_registered(
+    db: AsyncSession,
+    settings: Settings,
+    session: ScheduledSession,
+    template: str,
+    subject: str,
+    *,
+    topic: str,
+) -> None:
+    """Queue `template` to every member with a place (sent when the caller commits)."""
+    drafts = [
+        _draft(settings, template=template, subject=subject, session=session, user=u, topic=topic)
+        for u in await _registered(db, session.id)
+    ]
+    await outbox.queue_many(db=db, settings=settings, drafts=drafts)
+
+
 async def carry_change(context: JobContext, payload: dict[str, Any]) -> None:
     """A new time or title: change the provider's meeting, then tell the people registered."""
     session_id, version = int(payload["id"]), int(payload["version"])
@@ -278,18 +295,14 @@ async def carry_change(context: JobContext, payload: dict[str, Any]) -> None:
             session.meeting = meeting
             session.meeting_version = version
             session.meeting_error = None
-        drafts = [
-            _draft(
-                context.settings,
-                template="session_changed",
-                subject=N_("Changed: %(title)s"),
-                session=session,
-                user=user,
-                topic=f"session:{session_id}:update:{version}",
-            )
-            for user in await _registered(db, session_id)
-        ]
-        await outbox.queue_many(db=db, settings=context.settings, drafts=drafts)
+        await _tell_registered(
+            db,
+            context.settings,
+            session,
+            "session_changed",
+            N_("Changed: %(title)s"),
+            topic=f"session:{session_id}:update:{version}",
+        )
         await db.commit()
 
 
@@ -317,20 +330,12 @@ async def carry_cancel(context: JobContext, payload: dict[str, Any]) -> None:
         if session is None:
             return
         session.meeting = None
-        drafts = [
-            _draft(
-                context.settings,
-                template="session_cancelled",
-                subject=N_("Cancelled: %(title)s"),
-                session=session,
-                user=user,
-                topic=f"session:{session_id}:cancel",
-            )
-            for user in await _registered(db, session_id)
-        ]
-        await outbox.queue_many(db=db, settings=context.settings, drafts=drafts)
+        await _tell_registered(
+            db,
+            context.settings,
+            session,
+            "session_cancelled",
+            N_("Cancelled: %(title)s"),
+            topic=f"session:{session_id}:cancel",
+        )
         await db.commit()
-
-
-def started(session: ScheduledSession, now: datetime) -> bool:
-    return session.starts_at <= now
