@@ -134,12 +134,14 @@ def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     # The server restarts: media flows on between the browsers, and the pages reconnect.
     frames = inbound(bea)[ada_id]["frames"]
     server.stop()
-    expect(bea.get_by_text("Reconnecting…")).to_be_visible()
+    expect(bea.locator("#connection-status").get_by_text("Reconnecting…")).to_be_visible()
     wait_until(
         lambda: inbound(bea)[ada_id]["frames"] > frames + 10, "video while the server is down"
     )
     server.start()
-    expect(bea.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+    expect(bea.locator("#connection-status").get_by_text("Reconnecting…")).to_be_hidden(
+        timeout=20_000
+    )
 
     # A reload brings Bea straight back (no pre-join the second time), seeing and seen.
     bea.reload()

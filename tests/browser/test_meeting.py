@@ -29,7 +29,7 @@ def _guest(new_page: Callable[..., Page], link: str, name: str) -> Page:
 def _say(page: Page, text: str, to: str | None = None) -> None:
     if to is not None:
         page.get_by_label("To", exact=True).select_option(label=to)
-    page.get_by_label("Message").fill(text)
+    page.get_by_label("Message", exact=True).fill(text)
     page.get_by_role("button", name="Send").click()
 
 
@@ -118,9 +118,11 @@ def test_chat_survives_a_server_restart(
     expect(owner.locator("#chat-list")).to_contain_text("before the restart")
 
     server.stop()
-    expect(owner.get_by_text("Reconnecting…")).to_be_visible()
+    expect(owner.locator("#connection-status").get_by_text("Reconnecting…")).to_be_visible()
     server.start()
-    expect(owner.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+    expect(owner.locator("#connection-status").get_by_text("Reconnecting…")).to_be_hidden(
+        timeout=20_000
+    )
     expect(owner.locator("#chat-list")).to_contain_text("before the restart")
     _say(owner, "after the restart")
     expect(guest.locator("#chat-list")).to_contain_text("after the restart", timeout=20_000)
