@@ -47,6 +47,7 @@ from parley.documents.protocol import MESSAGE_AWARENESS, MESSAGE_CONTROL, MESSAG
 from parley.errors import N_, ParleyError
 from parley.rooms import service as rooms
 from parley.rooms.service import JoinClaims
+from parley.sockets import let_writer_finish, write_outbox
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,6 @@ COMPACT_AFTER = 200
 LINGER_SECONDS = 5.0
 # How long stopping the process waits for rooms to store what they hold.
 STOP_SECONDS = 10.0
-DRAIN_SECONDS = 2.0
 # WebSocket close codes (4000-4999 are the application's own; see parley.meetings.hub).
 CLOSE_REMOVED = 4001
 CLOSE_TOO_SLOW = 4002
@@ -743,27 +743,14 @@ class SharedRooms:
         peer = Peer(websocket, room, claims, role, display_name)
         room.attach(peer)
         peer.control(room.state(peer))
-        writer = asyncio.create_task(_write(websocket, peer))
+        writer = asyncio.create_task(write_outbox(websocket, peer.outbox, lambda: peer.close_code))
         try:
             await room.yroom.serve(peer)
             if peer.close_code is not None:
-                # The server is closing it: let the writer send what is queued (the reason).
-                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                    await asyncio.wait_for(asyncio.shield(writer), timeout=DRAIN_SECONDS)
+                await let_writer_finish(writer)
             writer.cancel()
         finally:
             room.detach(peer)
             writer.cancel()
             with contextlib.suppress(Exception):
                 await websocket.close(code=peer.close_code or 1000)
-
-
-async def _write(websocket: WebSocket, peer: Peer) -> None:
-    """Send the socket's outbox in order; a None in it closes the socket."""
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            message = await peer.outbox.get()
-            if message is None:
-                await websocket.close(code=peer.close_code or 1000)
-                return
-            await websocket.send_bytes(message)

@@ -31,6 +31,7 @@ from parley.meetings.protocol import PROTOCOL_VERSION
 from parley.people.presence import Presence
 from parley.rooms import service as rooms
 from parley.rooms.service import JoinClaims
+from parley.sockets import let_writer_finish, write_outbox
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,6 @@ REACTION_RATE_PER_SECOND = 1.0
 # How long a check that a signal's recipient is in the meeting holds for the next signals.
 PEER_CHECK_SECONDS = 10.0
 HELLO_TIMEOUT_SECONDS = 10
-# How long a socket being closed by the server may take to send what is queued for it.
-DRAIN_SECONDS = 2
 # WebSocket close codes: 4000-4999 are the application's own.
 CLOSE_REMOVED = 4001
 CLOSE_TOO_SLOW = 4002
@@ -404,14 +403,14 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
     # One task more per socket, the writer; the handler itself reads. When the writer closes
     # the socket, the client's answer ends the reader. (One socket among thousands: a task
     # group's extra objects are not worth their memory here.)
-    writer = asyncio.create_task(_write(websocket, connection))
+    writer = asyncio.create_task(
+        write_outbox(websocket, connection.outbox, lambda: connection.close_code)
+    )
     try:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             await _reader(websocket, hubs, connection)
         if connection.close_code is not None:
-            # The server is closing: let the writer send what is queued (errors, the reason).
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(writer), timeout=DRAIN_SECONDS)
+            await let_writer_finish(writer)
         writer.cancel()
     finally:
         hubs.detach(connection)
@@ -426,17 +425,6 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
                 log.exception("could not record a disconnection")
             with contextlib.suppress(Exception):
                 await websocket.close(code=connection.close_code or 1000)
-
-
-async def _write(websocket: WebSocket, connection: Connection) -> None:
-    """Send the socket's outbox in order; a None in it closes the socket."""
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            text = await connection.outbox.get()
-            if text is None:
-                await websocket.close(code=connection.close_code or 1000)
-                return
-            await websocket.send_text(text)
 
 
 async def _resume(hubs: Hubs, connection: Connection, last_event: int | None) -> None:
