@@ -425,15 +425,19 @@ def _when(event: CalendarEvent) -> tuple[object, ...]:
     return (event.starts_at, event.ends_at, event.all_day, event.timezone, event.recurrence)
 
 
-async def create(*, db: AsyncSession, services: Services, organizer: User, data: EventIn) -> Saved:
-    """Save a new event of `organizer` and invite its attendees."""
-    times = read_times(
+def _times_of(data: EventIn) -> Times:
+    return read_times(
         start=data.start,
         end=data.end,
         timezone=data.timezone,
         all_day=data.all_day,
         rule=_rule(data.recurrence),
     )
+
+
+async def create(*, db: AsyncSession, services: Services, organizer: User, data: EventIn) -> Saved:
+    """Save a new event of `organizer` and invite its attendees."""
+    times = _times_of(data)
     site = await calendar_site.load(db=db)
     people = await _people(db, data.attendees, organizer, site)
     conference, problem = await _link_for(
@@ -483,13 +487,7 @@ async def update(
     require_organizer(actor, event)
     if event.status == CANCELLED:
         raise Conflict(N_("This event is cancelled: it cannot be changed."), code="cancelled")
-    times = read_times(
-        start=data.start,
-        end=data.end,
-        timezone=data.timezone,
-        all_day=data.all_day,
-        rule=_rule(data.recurrence),
-    )
+    times = _times_of(data)
     site = await calendar_site.load(db=db)
     people = await _people(db, data.attendees, actor, site)
     current = event.conference

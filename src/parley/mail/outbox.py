@@ -9,7 +9,7 @@ import asyncio
 import base64
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -20,7 +20,6 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import utcnow
-from parley.jobs import queue as jobs
 from parley.jobs.models import DONE, PENDING, Job
 from parley.jobs.worker import Defer, GiveUp, JobContext, Retry
 from parley.mail.models import OutgoingEmail
@@ -37,6 +36,19 @@ BUSY_RETRY_SECONDS = 30
 SENT_RECORD_EVERY = 1
 
 
+@dataclass(frozen=True)
+class Draft:
+    """One email to store: `queue` takes one, `queue_many` a batch."""
+
+    recipient: str
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    reply_to: str | None = None
+    topic: str = ""
+
+
 async def queue(
     *,
     db: AsyncSession,
@@ -48,59 +60,31 @@ async def queue(
     attachments: list[dict[str, Any]] | None = None,
     reply_to: str | None = None,
     topic: str = "",
-    fallback_seconds: float = 0,
 ) -> OutgoingEmail:
-    """Store an email to send; it goes when the caller commits (and only then).
-
-    `fallback_seconds`: the caller sends it itself right after committing (`send_now`); the
-    job only runs, that much later, if that did not work.
-    """
-    domain = _domain(settings)
-    email = OutgoingEmail(
-        recipient=recipient,
-        subject=subject[:300],
-        text_body=text,
-        html_body=html,
-        attachments=attachments or [],
-        reply_to=reply_to,
-        message_id=make_msgid(idstring=secrets.token_hex(8), domain=domain),
-        topic=topic,
-    )
-    db.add(email)
-    await db.flush()
-    await jobs.enqueue(
-        db=db,
-        kind=JOB_KIND,
-        key=f"email:{email.id}",
-        payload={"id": email.id},
-        run_at=utcnow() + timedelta(seconds=fallback_seconds),
-    )
+    """Store an email to send; it goes when the caller commits (and only then)."""
+    draft = Draft(recipient, subject, text, html, attachments or [], reply_to, topic)
+    (email,) = await queue_many(db=db, settings=settings, drafts=[draft])
     return email
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One email of a batch for `queue_many`."""
-
-    recipient: str
-    subject: str
-    text: str
-    html: str | None = None
-    topic: str = ""
 
 
 async def queue_many(
     *, db: AsyncSession, settings: Settings, drafts: list[Draft], fallback_seconds: float = 0
 ) -> list[OutgoingEmail]:
-    """Store many emails and their jobs in two statements (see `queue`)."""
+    """Store emails and their jobs in two statements, in the caller's transaction.
+
+    `fallback_seconds`: the caller sends them itself right after committing (`send_many`);
+    each email's job runs only that much later, for those that did not go.
+    """
+    domain = _domain(settings)
     emails = [
         OutgoingEmail(
             recipient=draft.recipient,
             subject=draft.subject[:300],
             text_body=draft.text,
             html_body=draft.html,
-            attachments=[],
-            message_id=make_msgid(idstring=secrets.token_hex(8), domain=_domain(settings)),
+            attachments=draft.attachments,
+            reply_to=draft.reply_to,
+            message_id=make_msgid(idstring=secrets.token_hex(8), domain=domain),
             topic=draft.topic,
         )
         for draft in drafts
@@ -256,29 +240,7 @@ def build(settings: Settings, email: OutgoingEmail) -> EmailMessage:
 
 async def send_job(context: JobContext, payload: dict[str, Any]) -> None:
     """The job: send one stored email unless it was sent already."""
-    await _send(context, int(payload["id"]), mark_job=False)
-
-
-async def send_now(context: JobContext, email_id: int) -> bool:
-    """Send a just-queued email at once; on any failure its job sends it later."""
-    try:
-        await _send(context, email_id, mark_job=True)
-    except Exception as error:
-        log.info("email left to its job", extra={"email_id": email_id, "reason": str(error)})
-        # The page that follows the email shows why it is late.
-        async with context.sessions() as db:
-            await db.execute(
-                update(Job)
-                .where(Job.key == f"email:{email_id}", Job.state == PENDING)
-                .values(last_error=f"{type(error).__name__}: {error}"[:2000])
-                .execution_options(synchronize_session=False)
-            )
-            await db.commit()
-        return False
-    return True
-
-
-async def _send(context: JobContext, email_id: int, *, mark_job: bool) -> None:
+    email_id = int(payload["id"])
     settings = context.settings
     async with context.sessions() as db:
         # Locked while it is sent: a second worker that took the job (its lease ran out
@@ -309,12 +271,5 @@ async def _send(context: JobContext, email_id: int, *, mark_job: bool) -> None:
         # Marked at once: between the server's acceptance and this line is the only moment
         # a crash would send the message again (the same message, with its Message-ID).
         email.sent_at = context.clock.now()
-        if mark_job:
-            await db.execute(
-                update(Job)
-                .where(Job.key == f"email:{email.id}", Job.state == PENDING)
-                .values(state=DONE, finished_at=email.sent_at)
-                .execution_options(synchronize_session=False)
-            )
         await db.commit()
         log.info("email sent", extra={"email_id": email.id, "topic": email.topic})

@@ -163,6 +163,18 @@ def _remind_at(settings: Settings, session: ScheduledSession, now: datetime) -> 
     return max(now, session.starts_at - timedelta(minutes=settings.session_remind_minutes))
 
 
+def _apply(session: ScheduledSession, fields: SessionFields) -> None:
+    """Write the organiser's fields on the session (a place only in person, a system online)."""
+    session.title = fields.title
+    session.description = fields.description
+    session.starts_at = fields.starts_at
+    session.duration_minutes = fields.duration_minutes
+    session.capacity = fields.capacity
+    session.mode = fields.mode
+    session.location = fields.location if fields.mode == IN_PERSON else ""
+    session.provider_config_id = fields.provider_config_id if fields.mode == ONLINE else None
+
+
 async def publish(
     *, db: AsyncSession, settings: Settings, organiser: User, fields: SessionFields
 ) -> ScheduledSession:
@@ -170,19 +182,9 @@ async def publish(
     _check_time(fields, now)
     await _check_provider(db, fields)
     session = ScheduledSession(
-        organiser_id=organiser.id,
-        title=fields.title,
-        description=fields.description,
-        starts_at=fields.starts_at,
-        duration_minutes=fields.duration_minutes,
-        capacity=fields.capacity,
-        mode=fields.mode,
-        location=fields.location if fields.mode == IN_PERSON else "",
-        provider_config_id=fields.provider_config_id if fields.mode == ONLINE else None,
-        state=SCHEDULED,
-        version=1,
-        meeting_version=0,
+        organiser_id=organiser.id, state=SCHEDULED, version=1, meeting_version=0
     )
+    _apply(session, fields)
     db.add(session)
     await db.flush()
     if session.mode == ONLINE:
@@ -225,15 +227,9 @@ async def change(
         or fields.title != session.title
         or fields.duration_minutes != session.duration_minutes
     )
-    session.title = fields.title
-    session.description = fields.description
-    session.starts_at = fields.starts_at
-    session.duration_minutes = fields.duration_minutes
-    session.location = fields.location if fields.mode == IN_PERSON else ""
-    session.mode = fields.mode
-    session.provider_config_id = fields.provider_config_id if fields.mode == ONLINE else None
-    if fields.capacity != session.capacity:
-        session.capacity = fields.capacity
+    resized = fields.capacity != session.capacity
+    _apply(session, fields)
+    if resized:
         await _fill_places(db, settings, session, now)
     if material:
         session.version += 1
