@@ -30,6 +30,7 @@ from parley.errors import N_, NotAuthenticated, ParleyError
 from parley.health import router as health_router
 from parley.jobs.kinds import handlers as job_handlers
 from parley.jobs.worker import JobContext, SystemClock, Worker
+from parley.media.sfu import Sfu
 from parley.meetings import pages as meeting_pages
 from parley.meetings.hub import Hubs
 from parley.people import live as people_live
@@ -179,11 +180,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.bus = bus
         app.state.presence = presence = Presence(bus, beat_seconds=settings.presence_beat_seconds)
         await presence.start()
+        # One HTTP client for every outgoing call (meeting providers, Janus), with timeouts.
+        http = create_http_client(timeout_seconds=settings.provider_timeout_seconds)
+        app.state.http = http
+        app.state.sfu = sfu = Sfu(
+            settings=settings, http=http, sessions=app.state.sessionmaker, secret=secret
+        )
+        await sfu.start()
         app.state.hubs = hubs = Hubs(
             bus=bus,
             sessions=app.state.sessionmaker,
             peertube_hosts=settings.peertube_hosts,
             presence=presence,
+            sfu=sfu,
         )
         await hubs.start()
         # Shared notes and whiteboards, relayed between processes on the bus.
@@ -193,9 +202,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             documents_dir=settings.effective_documents_dir,
         )
         await documents.start()
-        # One HTTP client for every outgoing call (meeting providers), with timeouts.
-        http = create_http_client(timeout_seconds=settings.provider_timeout_seconds)
-        app.state.http = http
         app.state.providers = ProviderRuntime(
             http=http,
             sessions=app.state.sessionmaker,
@@ -229,6 +235,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await worker.stop()
             await documents.stop()
             await hubs.stop()
+            await sfu.stop()
             await presence.stop()
             await bus.disconnect()
             await http.aclose()

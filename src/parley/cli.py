@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -129,6 +130,58 @@ def worker(settings: Settings, concurrency: int | None) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+@cli.command("janus-config")
+@click.option(
+    "--out", "folder", type=click.Path(path_type=Path), required=True, help="Folder to write."
+)
+@click.option(
+    "--api-ip", default="127.0.0.1", show_default=True, help="HTTP and Admin API address."
+)
+@click.option("--api-port", type=int, default=8088, show_default=True)
+@click.option("--admin-port", type=int, default=7088, show_default=True)
+@click.option(
+    "--ws-ip", default="127.0.0.1", show_default=True, help="Browsers' WebSocket address."
+)
+@click.option("--ws-port", type=int, default=8188, show_default=True)
+@click.option("--rtp-ports", default="20000-40000", show_default=True)
+@click.option("--ice-enforce", default="", help="Interfaces ICE may use (comma-separated).")
+@click.option("--nat-1-1", default="", help="Public address, behind a 1:1 NAT.")
+@click.option("--name", default="parley-janus", show_default=True)
+@click.pass_obj
+def janus_config(
+    settings: Settings,
+    folder: Path,
+    api_ip: str,
+    api_port: int,
+    admin_port: int,
+    ws_ip: str,
+    ws_port: int,
+    rtp_ports: str,
+    ice_enforce: str,
+    nat_1_1: str,
+    name: str,
+) -> None:
+    """Write a Janus configuration (VideoRoom, token auth) from the PARLEY_JANUS_* secrets."""
+    from parley.media.janus_config import Layout, write_config
+
+    layout = Layout(
+        api_ip=api_ip,
+        api_port=api_port,
+        admin_port=admin_port,
+        ws_ip=ws_ip,
+        ws_port=ws_port,
+        rtp_ports=rtp_ports,
+        ice_enforce=ice_enforce,
+        nat_1_1=nat_1_1,
+        name=name,
+    )
+    try:
+        written = write_config(folder, settings, layout)
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Janus configuration written to {written}; start it with: janus -F {written}")
 
 
 @cli.group(name="db")

@@ -7,11 +7,20 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Where the embedded default keeps its files (SQLite database, generated secret).
 DEFAULT_VAR_DIR = Path("var")
+
+
+class JanusNodeSettings(BaseModel):
+    """One Janus server (see `janus_nodes`)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    api_url: str = Field(pattern=r"^https?://")
+    admin_url: str = Field(pattern=r"^https?://")
+    public_url: str = Field(pattern=r"^wss?://")
 
 
 class Settings(BaseSettings):
@@ -63,6 +72,21 @@ class Settings(BaseSettings):
     # Peer to peer, every browser sends its video to every other: past this many people
     # media is refused with a notice (the SFU takes larger meetings).
     mesh_limit: int = Field(default=6, ge=2, le=12)
+    # The SFU (Janus VideoRoom) for larger meetings: the nodes Parley drives, as JSON, e.g.
+    # `[{"name": "a", "api_url": "http://10.0.0.5:8088/janus", "admin_url":
+    # "http://10.0.0.5:7088/admin", "public_url": "wss://janus-a.example.org/"}]`, and the
+    # secrets shared with them (Janus's `token_auth_secret` and `admin_secret`, VideoRoom's
+    # `admin_key`). With nodes, a meeting switches to the SFU once it has `sfu_threshold`
+    # people (or at once, for rooms set so); each browser shows `sfu_videos` videos at most.
+    janus_nodes: list[JanusNodeSettings] = []
+    janus_token_secret: SecretStr = SecretStr("")
+    janus_admin_secret: SecretStr = SecretStr("")
+    janus_admin_key: SecretStr = SecretStr("")
+    # Browsers' tokens expire after this long; pages fetch new ones before.
+    janus_token_ttl_seconds: int = Field(default=600, ge=30, le=24 * 3600)
+    janus_health_seconds: float = Field(default=2.0, gt=0, le=300)
+    sfu_threshold: int = Field(default=4, ge=2, le=1000)
+    sfu_videos: int = Field(default=9, ge=1, le=49)
     # PeerTube servers whose videos may be shared in meetings (host names, comma-separated).
     peertube_hosts: Annotated[list[str], NoDecode] = []
 
@@ -128,6 +152,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PARLEY_TURN_URLS needs PARLEY_TURN_SECRET (coturn's static-auth-secret)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _janus_needs_secrets(self) -> Settings:
+        if self.janus_nodes:
+            missing = [
+                f"PARLEY_{name.upper()}"
+                for name in ("janus_token_secret", "janus_admin_secret", "janus_admin_key")
+                if not getattr(self, name).get_secret_value()
+            ]
+            if missing:
+                raise ValueError(f"PARLEY_JANUS_NODES needs {', '.join(missing)}")
+            names = [node.name for node in self.janus_nodes]
+            if len(set(names)) != len(names):
+                raise ValueError("PARLEY_JANUS_NODES: each node needs a name of its own")
         return self
 
     @property

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from parley import i18n
 from parley.bus import Bus, SubscriptionOverflow
 from parley.errors import N_, ParleyError
+from parley.media.sfu import Sfu
 from parley.meetings import polls, protocol, service, video
 from parley.meetings.protocol import PROTOCOL_VERSION
 from parley.people.presence import Presence
@@ -255,14 +256,18 @@ class Hubs:
         sessions: async_sessionmaker[AsyncSession],
         peertube_hosts: list[str] | None = None,
         presence: Presence | None = None,
+        sfu: Sfu | None = None,
     ) -> None:
         self.bus = bus
         self.sessions = sessions
         self.peertube_hosts = peertube_hosts or []
         # Members in a meeting show as such to the people who look for them.
         self.presence = presence
+        # Large meetings' media through Janus (None: peer to peer only).
+        self.sfu = sfu if sfu is not None and sfu.enabled else None
         self.hubs: dict[int, RoomHub] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._sweeper = asyncio.create_task(self._sweep(), name="parley-meeting-sweeper")
@@ -285,6 +290,21 @@ class Hubs:
                     await service.sweep(db=db, bus=self.bus, stale_after=STALE_AFTER)
             except Exception:
                 log.exception("could not sweep departed participants")
+
+    def cut_from_sfu(self, room_id: int, participant_id: str) -> None:
+        """Cut a removed participant's media on Janus too, without holding up the moderator."""
+        assert self.sfu is not None
+        sfu = self.sfu
+
+        async def cut() -> None:
+            try:
+                await sfu.cut(room_id=room_id, participant_id=participant_id)
+            except Exception:
+                log.exception("could not cut a removed participant from the SFU")
+
+        task = asyncio.create_task(cut())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def waiting_list(self, room_id: int) -> dict[str, Any]:
         async with self.sessions() as db:
@@ -389,6 +409,12 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
         async with hubs.sessions() as db:
             row = await service.connect(db=db, bus=hubs.bus, claims=claims)
             role = row.role
+            if hubs.sfu is not None:
+                try:
+                    await hubs.sfu.consider(db=db, bus=hubs.bus, room_id=claims.room_id)
+                except Exception:
+                    # The meeting goes on peer to peer; the next arrival tries again.
+                    log.exception("could not move the meeting to the SFU")
     except ParleyError as refusal:
         await websocket.send_text(_error(refusal.code, refusal.message))
         await websocket.close(code=CLOSE_REMOVED if refusal.code == "banned" else CLOSE_ENDED)
@@ -513,6 +539,8 @@ async def _reader(websocket: WebSocket, hubs: Hubs, connection: Connection) -> N
             handler = HANDLERS[type(parsed)]
             async with hubs.sessions() as db:
                 await handler(db, hubs.bus, connection.claims, parsed)
+            if isinstance(parsed, protocol.ModRemove) and hubs.sfu is not None:
+                hubs.cut_from_sfu(connection.claims.room_id, parsed.target)
         except ParleyError as refusal:
             connection.offer(_error(refusal.code, refusal.message))
         except Exception:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from parley.deps import DbSession
 from parley.errors import N_, Forbidden, NotFound
 from parley.media.ice import ice_servers
+from parley.media.sfu import Sfu, uses_sfu
 from parley.meetings import polls, service
 from parley.rooms import service as rooms
 from parley.rooms.live import JOIN_COOKIE
@@ -40,16 +43,27 @@ async def chat_export(slug: str, request: Request, db: DbSession) -> PlainTextRe
 
 @router.get("/r/{slug}/media")
 async def media_settings(slug: str, request: Request, db: DbSession) -> JSONResponse:
-    """ICE servers (with a TURN credential of this participant's own) and the mesh limit."""
+    """ICE servers (with a TURN credential of this participant's own), the mesh limit, and
+    for a meeting on the SFU, the way in to its Janus room (see parley.media.sfu)."""
     room, claims = await _participant(slug, request, db)
     if not room.is_open or claims.meeting_number != room.meeting_number:
         raise Forbidden(N_("The meeting has ended."), code="meeting_ended")
     settings = request.app.state.settings
-    body = {
+    body: dict[str, Any] = {
         **ice_servers(settings, claims.participant_id),
         "transport": "mesh",
         "mesh_limit": settings.mesh_limit,
     }
+    sfu: Sfu = request.app.state.sfu
+    if uses_sfu(room) and sfu.enabled:
+        # The way in is for people in the meeting (a removed one gets no new token).
+        if await service.participant(db=db, claims=claims) is None:
+            raise Forbidden(N_("You are no longer in this meeting."), code="not_in_meeting")
+        body.update(
+            await sfu.browser_config(
+                db=db, bus=request.app.state.bus, room=room, participant_id=claims.participant_id
+            )
+        )
     return JSONResponse(body, headers={"cache-control": "no-store"})
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.bus import Bus
 from parley.db import utcnow
 from parley.errors import N_, Forbidden, NotFound, ParleyError
+from parley.media.sfu import uses_sfu
 from parley.meetings.models import ChatMessage, MeetingEvent
 from parley.meetings.protocol import LOCKABLE
 from parley.rooms import service as rooms
@@ -294,6 +295,7 @@ async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
         "chat": [chat_view(m) for m in reversed(chat)],
         "locks": dict(room.locks or {}),
         "video": current_video(room),
+        "media": {"transport": "sfu" if uses_sfu(room) else "mesh"},
         "server_time": time.time(),
     }
 

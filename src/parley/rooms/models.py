@@ -32,6 +32,10 @@ class Room(Base):
     banned: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The video a presenter shares in the meeting (see parley.meetings.video), or None.
     video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The meeting whose media go through the SFU (Janus), and the node it is on; for any
+    # other meeting number the room's media are peer to peer.
+    sfu_meeting: Mapped[int | None] = mapped_column(Integer)
+    sfu_node: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     allow_guests: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -41,6 +45,8 @@ class Room(Base):
     mute_on_join: Mapped[bool] = mapped_column(Boolean, default=False)
     all_moderators: Mapped[bool] = mapped_column(Boolean, default=False)
     anyone_can_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Media through the SFU from the first person on, rather than once the meeting grows.
+    media_server: Mapped[bool] = mapped_column(Boolean, default=False)
 
     owner: Mapped[User] = relationship()
     shares: Mapped[list[RoomShare]] = relationship(

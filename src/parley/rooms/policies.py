@@ -52,6 +52,15 @@ ROOM_SETTINGS = (
         N_("Otherwise only its owner and the members it is shared with."),
         False,
     ),
+    RoomSetting(
+        "media_server",
+        N_("Always use the media server"),
+        N_(
+            "Audio and video go through the media server from the first person on, "
+            "not only once the meeting grows. Only where the site has one."
+        ),
+        False,
+    ),
 )
 SETTING_KEYS = tuple(s.key for s in ROOM_SETTINGS)
 

@@ -26,6 +26,7 @@ class RoomSettings(BaseModel):
     mute_on_join: bool | None = None
     all_moderators: bool | None = None
     anyone_can_open: bool | None = None
+    media_server: bool | None = None
 
 
 class RoomUpdate(RoomSettings):
@@ -61,6 +62,7 @@ class RoomOut(BaseModel):
     mute_on_join: bool
     all_moderators: bool
     anyone_can_open: bool
+    media_server: bool
     shared_with: list[MemberOut]
     created_at: datetime
 
