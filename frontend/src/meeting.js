@@ -283,6 +283,7 @@ function applyEvent(event) {
     default:
       if (event.kind.startsWith("poll.")) polls.event(event.kind, data);
       else if (event.kind === "video") sharedVideo.update(data.video || null);
+      else if (event.kind === "media") media.mediaMoved(data);
       break;
   }
 }
@@ -300,7 +301,7 @@ function onMessage(message) {
       state.locks = message.locks;
       state.last = message.last_event;
       renderAll();
-      media.welcome(message.you, people(), message.locks);
+      media.welcome(message.you, people(), message.locks, message.media);
       polls.snapshot(message);
       sharedVideo.snapshot(message);
       break;

@@ -1,9 +1,11 @@
 // Audio, video and screen sharing on the meeting page: the pre-join check, the tiles, the
-// buttons, and the transport that carries media (peer to peer here; see mesh.js).
+// buttons, and the transport that carries media: peer to peer (mesh.js) for small meetings,
+// through the SFU (sfu.js) once the server moves the meeting there.
 import { _ } from "../i18n.js";
 import { checkConnectivity } from "./connectivity.js";
 import { LocalMedia, meter } from "./local.js";
 import { MeshTransport } from "./mesh.js";
+import { SfuTransport } from "./sfu.js";
 
 const TALKING_LEVEL = 0.04;
 const TALK_POLL_MS = 300;
@@ -35,6 +37,7 @@ export class Media {
     this.moderator = false;
     this.joinedOnce = false;
     this.inMesh = true;
+    this.mode = "mesh"; // or "sfu": where this meeting's media go
     this.remote = new Map(); // participant id -> { camera, screen } streams
     this.talking = new Set();
     this.pinned = null;
@@ -150,10 +153,17 @@ export class Media {
     if (problems.length) this.notice(problems.join(" "));
   }
 
+  // ICE servers, and on the SFU the way in to its room (a new token each time).
+  async fetchMedia() {
+    const response = await fetch(this.root.dataset.mediaUrl, { credentials: "same-origin" });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.detail || response.statusText);
+    return body;
+  }
+
   async loadSettings() {
     try {
-      const response = await fetch(this.root.dataset.mediaUrl, { credentials: "same-origin" });
-      if (response.ok) this.settings = await response.json();
+      this.settings = await this.fetchMedia();
     } catch {
       // Without ICE servers, direct connections still work on a local network.
     }
@@ -205,24 +215,21 @@ export class Media {
     );
   }
 
-  // The meeting socket's snapshot: who I am and who is here.
-  welcome(you, people, locks) {
+  // The meeting socket's snapshot: who I am, who is here, where the media go.
+  welcome(you, people, locks, media) {
     const first = !this.joinedOnce;
     this.joinedOnce = true;
     this.you = you;
     this.moderator = you.role === "moderator";
     this.locks = locks || {};
-    if (!this.transport) {
-      this.transport = new MeshTransport({
-        selfId: you.id,
-        send: (message) => this.send(message),
-        local: this.local,
-        iceServers: this.settings.ice_servers,
-        onMedia: (id, kind, stream, gone) => this.remoteMedia(id, kind, stream, gone),
-      });
-      this.transport.accepts = (id) => this.meshIds().includes(id);
-      this.wireControls();
-      this.pollTalking();
+    const mode = (media && media.transport) || "mesh";
+    if (!this.transport || this.mode !== mode) {
+      if (!this.wired) {
+        this.wired = true;
+        this.wireControls();
+        this.pollTalking();
+      }
+      this.useTransport(mode);
     }
     if (first && you.muted && this.local.mic) {
       this.local.stopMic();
@@ -235,6 +242,49 @@ export class Media {
     this.report();
   }
 
+  // Peer to peer, or through the SFU: the old transport goes, the new one connects by itself.
+  useTransport(mode) {
+    if (this.transport) this.transport.close();
+    this.remote.clear();
+    this.mode = mode;
+    const onMedia = (id, kind, stream, gone) => this.remoteMedia(id, kind, stream, gone);
+    if (mode === "sfu") {
+      this.transport = new SfuTransport({
+        selfId: this.you.id,
+        local: this.local,
+        config: null,
+        fetchConfig: async () => {
+          const settings = await this.fetchMedia();
+          if (settings.transport !== "sfu") throw new Error("not on the media server");
+          return settings;
+        },
+        iceServers: this.settings.ice_servers,
+        onMedia,
+        onStatus: (status) => {
+          this.sfuStatus = status;
+          this.sync();
+        },
+      });
+    } else {
+      this.transport = new MeshTransport({
+        selfId: this.you.id,
+        send: (message) => this.send(message),
+        local: this.local,
+        iceServers: this.settings.ice_servers,
+        onMedia,
+      });
+      this.transport.accepts = (id) => this.meshIds().includes(id);
+    }
+  }
+
+  // The server moved the meeting's media (to the SFU, or to another of its nodes).
+  mediaMoved(media) {
+    if (!this.you || !this.transport) return;
+    if (media.transport === "sfu" && this.mode === "sfu") this.transport.restart();
+    else this.useTransport(media.transport);
+    this.sync();
+  }
+
   // Tell the server the truth about my microphone, camera and screen.
   report() {
     if (!this.you) return;
@@ -242,7 +292,8 @@ export class Media {
   }
 
   meshIds() {
-    return this.people.slice(0, this.settings.mesh_limit).map((p) => p.id);
+    const people = this.mode === "sfu" ? this.people : this.people.slice(0, this.settings.mesh_limit);
+    return people.map((p) => p.id);
   }
 
   // The participants changed: connect to the right people, redraw the tiles.
@@ -265,7 +316,10 @@ export class Media {
       if (!this.people.some((p) => p.id === id)) this.remote.delete(id);
     }
     const box = document.getElementById("media-notice");
-    if (this.people.length > this.settings.mesh_limit) {
+    if (this.mode === "sfu") {
+      box.textContent = this.sfuStatus === "reconnecting" ? _("Reconnecting to the media server…") : "";
+      box.hidden = this.sfuStatus !== "reconnecting";
+    } else if (this.people.length > this.settings.mesh_limit) {
       box.textContent = this.inMesh
         ? _("This meeting has %(count)s people: peer-to-peer audio and video work for %(limit)s, so the others only have the chat. An administrator can send larger meetings through the media server.", { count: this.people.length, limit: this.settings.mesh_limit })
         : _("This meeting is too large for peer-to-peer audio and video (%(limit)s people at most): you can follow the chat and the participants, but not hear or see them.", { limit: this.settings.mesh_limit });
@@ -294,7 +348,7 @@ export class Media {
   signal(message) {
     // Someone may call on us before our snapshot arrives: keep it for the transport.
     if (!this.transport) this.early.push(message);
-    else if (this.inMesh) this.transport.signal(message);
+    else if (this.inMesh && this.mode === "mesh") this.transport.signal(message);
   }
 
   // My own row changed on the server: a moderator may have muted me.
@@ -460,6 +514,7 @@ export class Media {
       pin.setAttribute("aria-label", `${pin.textContent}: ${person.name}`);
       pin.addEventListener("click", () => {
         this.pinned = this.pinned === person.id ? null : person.id;
+        if (this.transport && this.transport.setPinned) this.transport.setPinned(this.pinned);
         this.renderTiles();
       });
       node.append(pin);
