@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -24,11 +24,29 @@ def free_port() -> int:
     return port
 
 
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 class ParleyServer:
     """Start Parley in its own process; stop it and keep its log on exit."""
 
-    def __init__(self, workdir: Path, *, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        extra_env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,
+        probe: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`prefix` runs the process inside something (a network namespace), where `probe`
+        tells whether a URL answers."""
         self.workdir = workdir
+        self.prefix = prefix or []
+        self.probe = probe or _answers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"parley-{self.port}.log"
@@ -46,7 +64,7 @@ class ParleyServer:
     def start(self) -> ParleyServer:
         self._log_file = log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "parley", "serve"],
+            [*self.prefix, sys.executable, "-m", "parley", "serve"],
             env=self.env,
             cwd=self.workdir,
             stdout=log,
@@ -56,11 +74,8 @@ class ParleyServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"parley serve exited:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
+            if self.probe(f"{self.url}/healthz"):
+                return self
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"parley serve did not answer in 30 s:\n{self.log()}")

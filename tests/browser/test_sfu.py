@@ -1,0 +1,268 @@
+"""Large meetings through a real Janus: Chromium, Parley and Janus in a network namespace."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot, wait_until
+from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
+from tests.browser.server import ParleyServer
+from tests.janus import JanusProcess, Namespace, janus_nodes, require_janus
+
+# What each page receives through the SFU, per participant, from the browser's statistics.
+RECEIVED = """async () => {
+    const media = window.parleyMedia;
+    const result = {};
+    const transport = media && media.transport;
+    if (!transport || !transport.subscriber) return result;
+    const byMid = new Map((transport.subscriber.streams || []).map((s) => [s.mid, s]));
+    for (const stats of (await transport.subscriber.pc.getStats()).values()) {
+        if (stats.type !== "inbound-rtp") continue;
+        const stream = byMid.get(stats.mid);
+        const feed = stream && transport.feeds.get(stream.feed_id);
+        if (!feed) continue;
+        const key = feed.participant;
+        const totals = result[key] || (result[key] = {frames: 0, audio: 0});
+        if (stats.kind === "video") totals.frames += stats.framesDecoded || 0;
+        else totals.audio += stats.packetsReceived || 0;
+    }
+    return result;
+}"""
+
+
+# What a page's SFU transport holds, printed when a test fails.
+TRANSPORT_STATE = """() => {
+    const t = window.parleyMedia.transport;
+    const sub = t.subscriber;
+    return JSON.stringify({
+        mode: window.parleyMedia.mode,
+        feeds: [...t.feeds],
+        wanted: [...(t.wanted || [])],
+        sub: sub && {streams: sub.streams, current: [...sub.current], pc: sub.pc.connectionState},
+        pub: t.publisher && {id: t.publisher.id, state: t.publisher.pc.connectionState},
+    });
+}"""
+
+
+def received(page: Page) -> dict[str, dict[str, int]]:
+    result: dict[str, dict[str, int]] = page.evaluate(RECEIVED)
+    return result
+
+
+def my_id(page: Page) -> str:
+    page.wait_for_function("() => window.parleyMedia && window.parleyMedia.you")
+    return str(page.evaluate("() => window.parleyMedia.you.id"))
+
+
+def on_sfu(page: Page) -> bool:
+    return bool(page.evaluate("() => window.parleyMedia && window.parleyMedia.mode === 'sfu'"))
+
+
+def gets_video_and_sound(page: Page, other: str, more_than: dict[str, int] | None = None) -> bool:
+    got = received(page).get(other, {})
+    base = more_than or {"frames": 0, "audio": 0}
+    return got.get("frames", 0) > base["frames"] + 5 and got.get("audio", 0) > base["audio"] + 5
+
+
+def plays(page: Page, tile: str) -> bool:
+    video = page.locator(f'[data-tile="{tile}"] video')
+    return video.count() == 1 and bool(video.evaluate("v => v.videoWidth > 0 && !v.paused"))
+
+
+@pytest.fixture(scope="module")
+def namespace() -> Iterator[Namespace]:
+    require_janus()
+    with Namespace() as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def ns_browser(
+    playwright: Playwright, namespace: Namespace, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    wrapper = namespace.chromium_wrapper(tmp_path_factory.mktemp("chromium"), CHROMIUM)
+    chromium = playwright.chromium.launch(executable_path=wrapper, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def sfu(namespace: Namespace, tmp_path: Path) -> Iterator[tuple[ParleyServer, JanusProcess]]:
+    """Parley with one Janus node, both inside the namespace; meetings of 3 go to the SFU."""
+
+    def probe(url: str) -> bool:
+        def get() -> bool:
+            try:
+                return httpx.get(url, timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        return namespace.call(get)
+
+    with janus_nodes(tmp_path, 1, namespace) as (env, nodes):
+        env = {**env, "PARLEY_SFU_THRESHOLD": "3", "PARLEY_JANUS_HEALTH_SECONDS": "0.5"}
+        with ParleyServer(
+            tmp_path, extra_env=env, prefix=namespace.prefix(), probe=probe
+        ) as server:
+            yield server, nodes[0]
+
+
+@pytest.fixture
+def ns_page(
+    ns_browser: Browser, sfu: tuple[ParleyServer, JanusProcess]
+) -> Iterator[Callable[..., Page]]:
+    contexts: list[BrowserContext] = []
+
+    def open_page(locale: str = "en-GB") -> Page:
+        context = ns_browser.new_context(
+            base_url=sfu[0].url, locale=locale, viewport={"width": 1280, "height": 800}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def janus_room_of(page: Page) -> int:
+    return int(page.evaluate("() => window.parleyMedia.transport.config.janus.room"))
+
+
+def displays(janus: JanusProcess, room: int) -> set[str]:
+    return {json.loads(p["display"])["p"] for p in janus.participants(room) if p.get("display")}
+
+
+def test_a_growing_meeting_moves_to_the_sfu_three_see_each_other_and_a_removed_one_is_cut(
+    ns_page: Callable[..., Page], sfu: tuple[ParleyServer, JanusProcess]
+) -> None:
+    server, janus = sfu
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = ns_page()
+    link = open_new_room(ada, "Assembly")
+    ada.goto(link)
+    join_meeting(ada)
+    bea = arrive_as_guest(ns_page, link, "Bea")
+    join_meeting(bea)
+    ada_id, bea_id = my_id(ada), my_id(bea)
+    # Two people: peer to peer, as before.
+    time.sleep(1)
+    assert not on_sfu(ada) and not on_sfu(bea)
+
+    cy = arrive_as_guest(ns_page, link, "Cy")
+    join_meeting(cy)
+    cy_id = my_id(cy)
+    # The third arrival moves everyone's media to the SFU, without anyone reloading.
+    for page in (ada, bea, cy):
+        wait_until(lambda page=page: on_sfu(page), "the meeting to move to the SFU")
+    pages = {ada_id: ada, bea_id: bea, cy_id: cy}
+    for me, page in pages.items():
+        for other in pages:
+            if other != me:
+                try:
+                    wait_until(
+                        lambda page=page, other=other: gets_video_and_sound(page, other),
+                        f"{me} to receive {other} through Janus",
+                        timeout=30,
+                    )
+                except AssertionError:
+                    for p in pages.values():
+                        print("transport:", p.evaluate(TRANSPORT_STATE), received(p))
+                    raise
+                wait_until(lambda page=page, other=other: plays(page, other), "a playing tile")
+    assert ada.evaluate("() => window.parleyMedia.transport.peers.size") == 0  # no mesh left
+    room = janus_room_of(ada)
+    assert displays(janus, room) == {ada_id, bea_id, cy_id}
+    screenshot(ada, "meeting-sfu-three-en")
+
+    # Cy is removed by the moderator: gone from Janus too, and Cy's way in no longer works.
+    cy_config: dict[str, Any] = cy.evaluate("() => window.parleyMedia.transport.config.janus")
+    ada.get_by_label("Actions for Cy").click()
+    ada.locator(".menu-items").get_by_role("button", name="Remove from the meeting").click()
+    expect(cy.get_by_text("You were removed from the meeting.")).to_be_visible()
+    wait_until(lambda: cy_id not in displays(janus, room), "Cy to be cut from Janus")
+    assert displays(janus, room) == {ada_id, bea_id}
+    before = received(bea).get(cy_id, {}).get("frames", 0)
+    time.sleep(1)
+    assert received(bea).get(cy_id, {}).get("frames", 0) <= before + 1  # nothing more of Cy
+
+    # A hand-made client with Cy's old join token and a valid Janus token is refused.
+    token = janus.token()
+    session = janus.api({"janus": "create", "token": token})["data"]["id"]
+    handle = janus.api(
+        {"janus": "attach", "plugin": "janus.plugin.videoroom", "token": token}, f"/{session}"
+    )["data"]["id"]
+    janus.api(
+        {
+            "janus": "message",
+            "token": token,
+            "body": {
+                "request": "join",
+                "ptype": "publisher",
+                "room": room,
+                "token": cy_config["join_token"],
+                "display": "{}",
+            },
+        },
+        f"/{session}/{handle}",
+    )
+    events = namespace_poll(janus, session, token)
+    assert any(e.get("plugindata", {}).get("data", {}).get("error_code") == 433 for e in events), (
+        events
+    )
+    # And Cy's own Janus token opens nothing either once Parley refuses new ones: it was
+    # signed for minutes; Parley no longer hands Cy any (the meeting says Cy is out).
+    assert cy_id not in displays(janus, room)
+
+
+def namespace_poll(janus: JanusProcess, session: int, token: str) -> list[dict[str, Any]]:
+    """The events waiting for a Janus session (long poll of the HTTP API)."""
+
+    def poll() -> list[dict[str, Any]]:
+        answer = httpx.get(
+            f"{janus.api_url}/{session}", params={"maxev": 5, "token": token}, timeout=10
+        ).json()
+        return answer if isinstance(answer, list) else [answer]
+
+    assert janus.namespace is not None
+    return janus.namespace.call(poll)
+
+
+def test_janus_restarting_mid_meeting_brings_media_back_by_itself(
+    ns_page: Callable[..., Page], sfu: tuple[ParleyServer, JanusProcess]
+) -> None:
+    server, janus = sfu
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = ns_page()
+    link = open_new_room(ada, "Always SFU")
+    # The room is set to use the media server from the first person on.
+    ada.get_by_label("Always use the media server").check()
+    ada.get_by_role("button", name="Save the settings").click()
+    expect(ada.get_by_text("Settings saved.")).to_be_visible()
+    screenshot(ada, "room-settings-media-server-en")
+    ada.goto(link)
+    join_meeting(ada)
+    bea = arrive_as_guest(ns_page, link, "Bea")
+    join_meeting(bea)
+    ada_id, bea_id = my_id(ada), my_id(bea)
+    wait_until(lambda: on_sfu(ada) and on_sfu(bea), "both on the SFU from the start")
+    wait_until(lambda: gets_video_and_sound(bea, ada_id), "Bea to receive Ada", timeout=30)
+    wait_until(lambda: gets_video_and_sound(ada, bea_id), "Ada to receive Bea", timeout=30)
+
+    janus.restart()  # killed (SIGKILL) and started again: every room and session is lost
+    expect(bea.get_by_text("Reconnecting to the media server…")).to_be_visible()
+    # Nobody does anything: the pages reconnect, Parley makes the room again, media flow.
+    wait_until(lambda: gets_video_and_sound(bea, ada_id), "Ada's media back on Bea's page", 40)
+    wait_until(lambda: gets_video_and_sound(ada, bea_id), "Bea's media back on Ada's page", 40)
+    wait_until(lambda: plays(bea, ada_id), "Ada's tile to play again")
+    expect(bea.get_by_text("Reconnecting to the media server…")).to_be_hidden()
+    assert displays(janus, janus_room_of(ada)) == {ada_id, bea_id}
