@@ -121,6 +121,17 @@ class Namespace:
             self._pool = ThreadPoolExecutor(max_workers=1, initializer=self._enter_thread)
         return self._pool.submit(function, *args).result()
 
+    def answers(self, url: str) -> bool:
+        """Whether `url`, inside, answers 200 (a server's readiness)."""
+
+        def get() -> bool:
+            try:
+                return httpx.get(url, timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        return self.call(get)
+
     def chromium_wrapper(self, folder: Path, chromium: str) -> str:
         """An executable that starts Chromium inside (Playwright launches it as usual)."""
         path = folder / "chromium-in-namespace"

@@ -105,7 +105,10 @@ class SecurityHeadersMiddleware:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+    """The API, and a page's own script asking for JSON, get errors as JSON."""
+    path = request.url.path
+    accepts = request.headers.get("accept", "")
+    return path.startswith("/api/") or path == "/healthz" or accepts.startswith("application/json")
 
 
 def _error_response(

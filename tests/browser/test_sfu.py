@@ -98,19 +98,10 @@ def ns_browser(
 def sfu(namespace: Namespace, tmp_path: Path) -> Iterator[tuple[ParleyServer, JanusProcess]]:
     """Parley with one Janus node, both inside the namespace; meetings of 3 go to the SFU."""
 
-    def probe(url: str) -> bool:
-        def get() -> bool:
-            try:
-                return httpx.get(url, timeout=1).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        return namespace.call(get)
-
     with janus_nodes(tmp_path, 1, namespace) as (env, nodes):
         env = {**env, "PARLEY_SFU_THRESHOLD": "3", "PARLEY_JANUS_HEALTH_SECONDS": "0.5"}
         with ParleyServer(
-            tmp_path, extra_env=env, prefix=namespace.prefix(), probe=probe
+            tmp_path, extra_env=env, prefix=namespace.prefix(), probe=namespace.answers
         ) as server:
             yield server, nodes[0]
 

@@ -155,7 +155,7 @@ export class Media {
 
   // ICE servers, and on the SFU the way in to its room (a new token each time).
   async fetchMedia() {
-    const response = await fetch(this.root.dataset.mediaUrl, { credentials: "same-origin" });
+    const response = await fetch(this.root.dataset.mediaUrl, { credentials: "same-origin", headers: { accept: "application/json" } });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(body.detail || response.statusText);
     return body;

@@ -152,7 +152,7 @@ class Sfu:
         from parley.meetings.service import Changes  # the hub's events; imported late (cycle)
 
         condition = (
-            Room.sfu_node != room.sfu_node
+            Room.sfu_node == room.sfu_node  # still on the node found dead
             if moving
             else or_(Room.sfu_meeting.is_(None), Room.sfu_meeting != room.meeting_number)
         )
@@ -197,6 +197,10 @@ class Sfu:
         tried: list[str] = []
         while True:
             node = room.sfu_node
+            if node in tried:  # moved back to a node that just failed: give up for now
+                raise SfuUnavailable(
+                    N_("The media server does not answer. Trying again in a moment…")
+                )
             assert node is not None
             client = self.clients.get(node)
             try:
