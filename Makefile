@@ -7,13 +7,13 @@ export UV_NO_PROGRESS := 1
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: run test setup python frontend browser office lint typecheck pytest messages bench-hub bench-media bench-documents bench-reminders clean
+.PHONY: run test setup python frontend browser office janus lint typecheck pytest messages bench-hub bench-media bench-documents bench-reminders bench-sfu clean
 
 run: setup ## Set everything up and serve Parley on the embedded default.
 	$(RUN) parley db upgrade
 	$(RUN) parley serve
 
-test: setup browser office ## Install what tests need, then lint, type-check and run every test.
+test: setup browser office janus ## Install what tests need, then lint, type-check and run every test.
 	$(MAKE) --no-print-directory lint typecheck pytest
 
 setup: python frontend
@@ -46,6 +46,14 @@ office:
 	  else echo "LibreOffice is missing: install Debian's libreoffice-impress-nogui and libreoffice-writer-nogui to convert office documents." >&2; fi; \
 	fi
 
+# Janus (the SFU) for the large-meeting tests, and iproute2 for their network namespaces.
+janus:
+	@if ! command -v janus >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends janus iproute2; \
+	  else echo "Janus is missing: install Debian's 'janus' and 'iproute2' packages to run the SFU tests." >&2; fi; \
+	fi
+
 lint:
 	$(RUN) ruff format --check src tests bench
 	$(RUN) ruff check src tests bench
@@ -71,6 +79,11 @@ bench-documents: setup office
 # Sessions: 10,000 sessions x 20 members reminded in the same minute, 1 and 4 workers.
 bench-reminders: setup
 	$(RUN) python bench/session_reminders.py
+
+# Mesh against SFU: one publisher to 1, 3 and 6 subscribers, 3 all publishing (CPU, memory,
+# first frame), real Chromium and Janus in a network namespace.
+bench-sfu: setup browser janus
+	$(RUN) python bench/sfu.py
 
 # Refresh the catalogue from the code; translate the new entries in the .po file.
 messages:
