@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import utcnow
 from parley.jobs.models import DONE, PENDING, Job
-from parley.jobs.worker import Defer, GiveUp, JobContext, Retry
+from parley.jobs.worker import Clock, Defer, GiveUp, JobContext, Retry
+from parley.mail import mime
+from parley.mail.mime import Envelope
 from parley.mail.models import OutgoingEmail
 from parley.mail.smtp import SmtpPool
 from parley.settings import Settings
@@ -32,8 +34,6 @@ JOB_KIND = "email"
 # SMTP answers that mean "never": the address or the message is refused for good.
 PERMANENT = range(500, 600)
 BUSY_RETRY_SECONDS = 30
-# `send_many` records what the server accepted every this many messages.
-SENT_RECORD_EVERY = 1
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,15 @@ class Draft:
     topic: str = ""
 
 
+@dataclass(frozen=True)
+class Queued:
+    """An email stored by `queue_many`: its row, and what it says (for `send_many`)."""
+
+    id: int
+    message_id: str
+    draft: Draft
+
+
 async def queue(
     *,
     db: AsyncSession,
@@ -60,7 +69,7 @@ async def queue(
     attachments: list[dict[str, Any]] | None = None,
     reply_to: str | None = None,
     topic: str = "",
-) -> OutgoingEmail:
+) -> Queued:
     """Store an email to send; it goes when the caller commits (and only then)."""
     draft = Draft(recipient, subject, text, html, attachments or [], reply_to, topic)
     (email,) = await queue_many(db=db, settings=settings, drafts=[draft])
@@ -69,127 +78,184 @@ async def queue(
 
 async def queue_many(
     *, db: AsyncSession, settings: Settings, drafts: list[Draft], fallback_seconds: float = 0
-) -> list[OutgoingEmail]:
+) -> list[Queued]:
     """Store emails and their jobs in two statements, in the caller's transaction.
 
     `fallback_seconds`: the caller sends them itself right after committing (`send_many`);
     each email's job runs only that much later, for those that did not go.
     """
+    if not drafts:
+        return []
     domain = _domain(settings)
-    emails = [
-        OutgoingEmail(
-            recipient=draft.recipient,
-            subject=draft.subject[:300],
-            text_body=draft.text,
-            html_body=draft.html,
-            attachments=draft.attachments,
-            reply_to=draft.reply_to,
-            message_id=make_msgid(idstring=secrets.token_hex(8), domain=domain),
-            topic=draft.topic,
+    now = utcnow()
+    message_ids = [make_msgid(idstring=secrets.token_hex(8), domain=domain) for _ in drafts]
+    ids = (
+        await db.scalars(
+            insert(OutgoingEmail).returning(OutgoingEmail.id, sort_by_parameter_order=True),
+            [
+                {
+                    "recipient": draft.recipient,
+                    "subject": draft.subject[:300],
+                    "text_body": draft.text,
+                    "html_body": draft.html,
+                    "attachments": draft.attachments,
+                    "reply_to": draft.reply_to,
+                    "message_id": message_id,
+                    "topic": draft.topic,
+                    "created_at": now,
+                }
+                for draft, message_id in zip(drafts, message_ids, strict=True)
+            ],
         )
-        for draft in drafts
-    ]
-    if not emails:
-        return emails
-    db.add_all(emails)
-    await db.flush()
-    run_at = utcnow() + timedelta(seconds=fallback_seconds)
+    ).all()
+    run_at = now + timedelta(seconds=fallback_seconds)
     await db.execute(
         insert(Job),
         [
             {
                 "kind": JOB_KIND,
-                "key": f"email:{email.id}",
-                "payload": {"id": email.id},
+                "key": f"email:{email_id}",
+                "payload": {"id": email_id},
                 "state": PENDING,
                 "run_at": run_at,
                 "attempts": 0,
                 "max_attempts": 8,
-                "created_at": utcnow(),
+                "created_at": now,
             }
-            for email in emails
+            for email_id in ids
         ],
     )
-    return emails
+    return [
+        Queued(id=email_id, message_id=message_id, draft=draft)
+        for email_id, message_id, draft in zip(ids, message_ids, drafts, strict=True)
+    ]
 
 
-async def send_many(context: JobContext, email_ids: list[int]) -> None:
-    """Send just-queued emails at once over kept connections; what fails goes by its job."""
-    if not email_ids:
+async def send_many(context: JobContext, emails: list[Queued]) -> None:
+    """Send just-queued emails at once over kept connections; what fails goes by its job.
+
+    Their jobs stay locked while they are sent (no other worker claims one), and each email
+    is marked sent as soon as the server accepts it, many marks to a commit (`_SentMarks`).
+    """
+    if not emails:
         return
     settings = context.settings
     pool = _pool(context)
-    async with context.sessions() as db:
-        # Locked while they are sent, like `send_job` does for one.
-        emails = (
-            await db.scalars(
-                select(OutgoingEmail)
-                .where(OutgoingEmail.id.in_(email_ids), OutgoingEmail.sent_at.is_(None))
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+    by_key = {f"email:{email.id}": email for email in emails}
+    async with context.sessions() as guard, context.sessions() as marking:
+        held = await guard.scalars(
+            select(Job.key)
+            .where(Job.key.in_(by_key), Job.state == PENDING)
+            .with_for_update(skip_locked=True)
+        )
+        mine = [by_key[key] for key in held]
+        marks = _SentMarks(marking, context.clock)
         gate = asyncio.Semaphore(pool.size)
-
-        async def send(email: OutgoingEmail) -> tuple[OutgoingEmail, str | None]:
-            async with gate:
-                try:
-                    await pool.send(build(settings, email))
-                except Exception as error:
-                    return email, f"{type(error).__name__}: {error}"
-                return email, None
-
         sent: list[int] = []
-        unrecorded: list[int] = []
-        failed = 0
-        for finished in asyncio.as_completed([send(email) for email in emails]):
-            email, error = await finished
-            if error is None:
-                unrecorded.append(email.id)
-            else:
-                failed += 1
-                await db.execute(
-                    update(Job)
-                    .where(Job.key == f"email:{email.id}", Job.state == PENDING)
-                    .values(last_error=error[:2000])
-                    .execution_options(synchronize_session=False)
+        failed: dict[str, list[int]] = {}
+
+        async def send(email: Queued) -> None:
+            async with gate:
+                if marks.broken:
+                    return  # its job sends it, once the database answers again
+                draft = email.draft
+                message = prepare(
+                    settings,
+                    recipient=draft.recipient,
+                    subject=draft.subject[:300],
+                    message_id=email.message_id,
+                    text=draft.text,
+                    html=draft.html,
+                    attachments=draft.attachments,
+                    reply_to=draft.reply_to,
                 )
-            # Recorded as soon as accepted: a worker killed now sends again at most the
-            # messages in flight (the same messages, with their Message-ID).
-            if len(unrecorded) >= SENT_RECORD_EVERY:
-                await _record_sent(db, unrecorded, context.clock.now())
-                sent += unrecorded
-                unrecorded = []
-        await _record_sent(db, unrecorded, context.clock.now())
-        sent += unrecorded
-        await _close_jobs(db, sent, context.clock.now())
-    log.info("emails sent", extra={"sent": len(sent), "left": failed})
+                try:
+                    await pool.send(message)
+                except Exception as error:
+                    failed.setdefault(f"{type(error).__name__}: {error}"[:2000], []).append(
+                        email.id
+                    )
+                    return
+                # This connection's next message waits for the mark: a worker killed now
+                # sends again at most one message a connection (the same, same Message-ID).
+                if await marks.add(email.id):
+                    sent.append(email.id)
+
+        await asyncio.gather(*(send(email) for email in mine))
+        now = context.clock.now()
+        if sent:
+            await guard.execute(
+                update(Job)
+                .where(Job.key.in_([f"email:{i}" for i in sent]), Job.state == PENDING)
+                .values(state=DONE, finished_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        for error, ids in failed.items():
+            await guard.execute(
+                update(Job)
+                .where(Job.key.in_([f"email:{i}" for i in ids]), Job.state == PENDING)
+                .values(last_error=error)
+                .execution_options(synchronize_session=False)
+            )
+        await guard.commit()
+    log.info("emails sent", extra={"sent": len(sent), "left": len(emails) - len(sent)})
 
 
-async def _record_sent(db: AsyncSession, ids: list[int], now: datetime) -> None:
-    if ids:
-        if db.get_bind().dialect.name == "postgresql":
-            # Kept by the running server at once, on disk a moment later: a worker killed
-            # now loses nothing of it (only the database server's own crash would).
-            await db.execute(text("SET LOCAL synchronous_commit = off"))
-        await db.execute(
-            update(OutgoingEmail)
-            .where(OutgoingEmail.id.in_(ids))
-            .values(sent_at=now)
-            .execution_options(synchronize_session=False)
-        )
+class _SentMarks:
+    """Marks accepted emails sent, in groups: one statement and commit for all the emails
+    accepted while the previous group was being written (a commit per message would cost
+    more than the message), on a session of its own (the caller's holds the jobs)."""
+
+    def __init__(self, db: AsyncSession, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.broken = False
+        self._waiting: list[tuple[int, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def add(self, email_id: int) -> bool:
+        """Mark `email_id` sent; True once committed, False when the database failed."""
+        written: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((email_id, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await written
+
+    async def _write(self) -> None:
+        # Nothing is awaited between the last look at `_waiting` and the end: what `add`
+        # appends meanwhile is seen by this task, or finds it done and starts another.
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await _mark_sent(self.db, [email_id for email_id, _ in group], self.clock.now())
+            except Exception:
+                log.exception("could not mark emails sent; their jobs will send them")
+                self.broken = True
+                group += self._waiting
+                self._waiting = []
+                _settle(group, False)
+                return
+            _settle(group, True)
+
+
+def _settle(group: list[tuple[int, asyncio.Future[bool]]], written: bool) -> None:
+    for _, future in group:
+        if not future.done():  # cancelled, when the worker stops
+            future.set_result(written)
+
+
+async def _mark_sent(db: AsyncSession, ids: list[int], now: datetime) -> None:
+    if db.get_bind().dialect.name == "postgresql":
+        # Kept by the running server at once, on disk a moment later: a worker killed now
+        # loses nothing of it (only the database server's own crash would).
+        await db.execute(text("SET LOCAL synchronous_commit = off"))
+    await db.execute(
+        update(OutgoingEmail)
+        .where(OutgoingEmail.id.in_(ids))
+        .values(sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
     await db.commit()
-
-
-async def _close_jobs(db: AsyncSession, ids: list[int], now: datetime) -> None:
-    """The fallback jobs of emails sent already have nothing left to do."""
-    if ids:
-        await db.execute(
-            update(Job)
-            .where(Job.key.in_([f"email:{i}" for i in ids]), Job.state == PENDING)
-            .values(state=DONE, finished_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        await db.commit()
 
 
 def _domain(settings: Settings) -> str:
@@ -213,19 +279,55 @@ def attachment(filename: str, content_type: str, content: bytes) -> dict[str, An
     }
 
 
-def build(settings: Settings, email: OutgoingEmail) -> EmailMessage:
+def prepare(
+    settings: Settings,
+    *,
+    recipient: str,
+    subject: str,
+    message_id: str,
+    text: str,
+    html: str | None,
+    attachments: list[dict[str, Any]],
+    reply_to: str | None,
+) -> Envelope | EmailMessage:
+    """The message to send: written straight to bytes when it can be, else by `build`."""
+    if not attachments:
+        envelope = mime.as_bytes(
+            mail_from=settings.mail_from,
+            recipient=recipient,
+            subject=subject,
+            message_id=message_id,
+            text=text,
+            html=html or None,
+            reply_to=reply_to,
+        )
+        if envelope is not None:
+            return envelope
+    return build(settings, recipient, subject, message_id, text, html, attachments, reply_to)
+
+
+def build(
+    settings: Settings,
+    recipient: str,
+    subject: str,
+    message_id: str,
+    text: str,
+    html: str | None,
+    attachments: list[dict[str, Any]],
+    reply_to: str | None,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = email.recipient
-    message["Subject"] = email.subject
+    message["To"] = recipient
+    message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = email.message_id
-    if email.reply_to:
-        message["Reply-To"] = email.reply_to
-    message.set_content(email.text_body)
-    if email.html_body:
-        message.add_alternative(email.html_body, subtype="html")
-    for part in email.attachments:
+    message["Message-ID"] = message_id
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    for part in attachments:
         maintype, _, subtype = part["content_type"].partition("/")
         params = dict(item.strip().split("=", 1) for item in subtype.split(";")[1:] if "=" in item)
         message.add_attachment(
@@ -256,7 +358,16 @@ async def send_job(context: JobContext, payload: dict[str, Any]) -> None:
             raise Defer("another worker is sending it", seconds=BUSY_RETRY_SECONDS)
         if email.sent_at is not None:
             return
-        message = build(settings, email)
+        message = prepare(
+            settings,
+            recipient=email.recipient,
+            subject=email.subject,
+            message_id=email.message_id,
+            text=email.text_body,
+            html=email.html_body,
+            attachments=email.attachments,
+            reply_to=email.reply_to,
+        )
         pool = _pool(context)
         try:
             await pool.send(message)

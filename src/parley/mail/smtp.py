@@ -14,6 +14,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
+from parley.mail.mime import Envelope
 from parley.settings import Settings
 
 
@@ -46,7 +47,7 @@ class SmtpPool:
             await client.login(settings.smtp_username, settings.smtp_password.get_secret_value())
         return client
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage | Envelope) -> None:
         """Send `message`; return once the server has accepted it, else raise."""
         client = None
         while self._idle and client is None:
@@ -57,7 +58,7 @@ class SmtpPool:
         if client is None:
             client = await self._open()
         try:
-            await client.send_message(message)
+            await _deliver(client, message)
         except aiosmtplib.SMTPServerDisconnected:
             client.close()
             if not reused:
@@ -65,7 +66,7 @@ class SmtpPool:
             # A kept connection the server had closed: once more on a new one.
             client = await self._open()
             try:
-                await client.send_message(message)
+                await _deliver(client, message)
             except BaseException:
                 client.close()
                 raise
@@ -88,3 +89,10 @@ class SmtpPool:
             self._idle.append(client)
         else:
             client.close()
+
+
+async def _deliver(client: aiosmtplib.SMTP, message: EmailMessage | Envelope) -> None:
+    if isinstance(message, Envelope):
+        await client.sendmail(message.sender, message.recipients, message.data)
+    else:
+        await client.send_message(message)

@@ -9,10 +9,11 @@ transaction.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley import i18n
@@ -147,20 +148,75 @@ def _draft(
     return outbox.Draft(recipient=user.email, subject=title, text=text, html=html, topic=topic)
 
 
+@dataclass
+class _Reminders:
+    """One reminder's email for many members: the subject and the bodies rendered once per
+    session and language, each member's name and link filled in."""
+
+    settings: Settings
+    stencils: dict[tuple[int, str, tuple[str, ...]], tuple[str, compose.Stencil]] = field(
+        default_factory=dict
+    )
+
+    def draft(self, session: ScheduledSession, user: _Member, link: str | None) -> outbox.Draft:
+        settings = self.settings
+        language = user.language or settings.default_language
+        personal = {"name": user.display_name, "link": link}
+        given = tuple(name for name, value in personal.items() if value)
+        key = (session.id, language, given)
+        if key not in self.stencils:
+            with i18n.using(language):
+                subject = i18n.gettext(N_("Starting soon: %(title)s"), title=session.title)
+            self.stencils[key] = (
+                subject,
+                compose.stencil(
+                    "session_reminder",
+                    language,
+                    given,
+                    session=session,
+                    when=_when(session, language),
+                    page=f"{settings.effective_public_url}/sessions/{session.id}",
+                    **{name: value for name, value in personal.items() if not value},
+                ),
+            )
+        subject, stencil = self.stencils[key]
+        text, html = stencil.fill(**{name: personal[name] or "" for name in given})
+        return outbox.Draft(
+            recipient=user.email,
+            subject=subject,
+            text=text,
+            html=html,
+            topic=service.remind_key(session.id, user.id),
+        )
+
+
+class _Member(NamedTuple):
+    """A registered member as a reminder needs them (read in bulk, no ORM object)."""
+
+    registration_id: int
+    session_id: int
+    id: int
+    status: str
+    reminded_at: datetime | None
+    email: str
+    display_name: str
+    language: str | None
+
+
 async def remind_many(
     context: JobContext, payloads: list[dict[str, Any]]
 ) -> list[BaseException | None]:
     """Email registered members their session's link, once each, many at a time.
 
-    One read of the sessions, registrations and people; one transaction writing every email
-    (with its fallback job) and every member's "reminded" mark; then the emails go at once
-    over kept connections, marked sent together. A reminder whose meeting is not made yet
-    waits for it; one whose provider fails is retried alone.
+    One read of the sessions and of their members; one transaction marking the members
+    reminded (only those not marked yet: the database decides, whatever else runs) and
+    writing their emails with their fallback jobs; then the emails go at once over kept
+    connections. A reminder whose meeting is not made yet waits for it; one whose provider
+    fails is retried alone.
     """
     outcomes: list[BaseException | None] = [None] * len(payloads)
     pairs = [(int(p["id"]), int(p["user"])) for p in payloads]
     runtime = _runtime(context)
-    settings = context.settings
     now = context.clock.now()
     async with context.sessions() as db:
         sessions = {
@@ -169,24 +225,38 @@ async def remind_many(
                 select(ScheduledSession).where(ScheduledSession.id.in_({s for s, _ in pairs}))
             )
         }
-        found = {
-            (row.session_id, row.user_id): (row, user)
-            for row, user in await db.execute(
-                select(Registration, User)
-                .join(User, User.id == Registration.user_id)
-                .where(tuple_(Registration.session_id, Registration.user_id).in_(pairs))
+        members = {
+            (member.session_id, member.id): member
+            for member in map(
+                _Member._make,
+                await db.execute(
+                    select(
+                        Registration.id.label("registration_id"),
+                        Registration.session_id,
+                        User.id,
+                        Registration.status,
+                        Registration.reminded_at,
+                        User.email,
+                        User.display_name,
+                        User.language,
+                    )
+                    .join(User, User.id == Registration.user_id)
+                    .where(tuple_(Registration.session_id, Registration.user_id).in_(pairs))
+                ),
             )
         }
         providers: dict[int, Provider[Any]] = {}
-        drafts: list[outbox.Draft] = []
-        marked: list[Registration] = []
+        meetings: dict[int, ProviderMeeting] = {}
+        reminders = _Reminders(context.settings)
+        drafts: dict[int, outbox.Draft] = {}
         for index, (session_id, user_id) in enumerate(pairs):
             session = sessions.get(session_id)
-            entry = found.get((session_id, user_id))
-            if session is None or session.state == CANCELLED or entry is None:
+            member = members.get((session_id, user_id))
+            if session is None or session.state == CANCELLED or member is None:
                 continue
-            row, user = entry
-            if row.status != REGISTERED or row.reminded_at is not None or row in marked:
+            if member.status != REGISTERED or member.reminded_at is not None:
+                continue
+            if member.registration_id in drafts:
                 continue
             link = None
             if session.mode == ONLINE:
@@ -201,44 +271,44 @@ async def remind_many(
                     continue
                 if session_id not in providers:
                     providers[session_id] = (await provider_for(db, runtime, session))[0]
+                    meetings[session_id] = ProviderMeeting.from_json(session.meeting)
                 provider = providers[session_id]
                 person = Person(
-                    id=str(user.id),
-                    name=user.display_name,
-                    email=user.email,
-                    role="moderator" if user.id == session.organiser_id else "participant",
+                    id=str(member.id),
+                    name=member.display_name,
+                    email=member.email,
+                    role="moderator" if member.id == session.organiser_id else "participant",
                 )
                 try:
                     link = await flows.join_url(
                         provider=provider,
-                        meeting=ProviderMeeting.from_json(session.meeting),
+                        meeting=meetings[session_id],
                         person=person,
                         reference=f"session:{session.id}",
                     )
                 except ProviderError as error:
                     outcomes[index] = Retry(f"{provider.name}: {error.code}")
                     continue
-            drafts.append(
-                _draft(
-                    settings,
-                    template="session_reminder",
-                    subject=N_("Starting soon: %(title)s"),
-                    session=session,
-                    user=user,
-                    topic=service.remind_key(session.id, user.id),
-                    link=link,
-                )
+            drafts[member.registration_id] = reminders.draft(session, member, link)
+        queued: list[outbox.Queued] = []
+        if drafts:
+            # Marked here and only here: a member another worker reminded meanwhile is left.
+            marked = await db.scalars(
+                update(Registration)
+                .where(Registration.id.in_(drafts), Registration.reminded_at.is_(None))
+                .values(reminded_at=now)
+                .returning(Registration.id)
+                .execution_options(synchronize_session=False)
             )
-            marked.append(row)
-        emails = await outbox.queue_many(
-            db=db, settings=settings, drafts=drafts, fallback_seconds=SEND_NOW_FALLBACK_SECONDS
-        )
-        for row in marked:
-            row.reminded_at = now
-        await db.commit()
-        email_ids = [email.id for email in emails]
+            queued = await outbox.queue_many(
+                db=db,
+                settings=context.settings,
+                drafts=[drafts[registration_id] for registration_id in marked],
+                fallback_seconds=SEND_NOW_FALLBACK_SECONDS,
+            )
+            await db.commit()
     # Sent at once; what fails is retried by each email's own job a little later.
-    await outbox.send_many(context, email_ids)
+    await outbox.send_many(context, queued)
     return outcomes
 
 
