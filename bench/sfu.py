@@ -215,7 +215,12 @@ class Bench:
                     return False
             return True
 
-        wait_for(everyone_receives, "every page to receive every video", timeout=90)
+        try:
+            wait_for(everyone_receives, "every page to receive every video", timeout=90)
+        except RuntimeError:
+            for page, me in zip(pages, ids, strict=True):
+                print(f"  {me} receives {page.evaluate(FRAMES)}", file=sys.stderr)
+            raise
         return pages
 
     def first_frame(self, sfu: bool) -> float:
@@ -234,7 +239,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of one CPU window")
     parser.add_argument("--samples", type=int, default=3, help="CPU windows per scenario")
     parser.add_argument("--runs", type=int, default=5, help="join-to-first-frame runs per mode")
-    parser.add_argument("--subscribers", default="1,3,6")
+    parser.add_argument("--subscribers", default="1,3,6", help="viewers of one publisher")
+    parser.add_argument("--all-publishing", type=int, default=3, help="people all publishing")
     args = parser.parse_args()
     counts = [int(n) for n in args.subscribers.split(",")]
 
@@ -270,7 +276,7 @@ def run(
         f"{'scenario':<25} {'mode':<5} {'pub CPU':>8} {'pub MB':>7} {'view CPU':>9}"
         f" {'view MB':>8} {'Janus CPU':>10} {'Janus MB':>9}"
     )
-    rows = [(1, n) for n in counts] + [(3, 0)]
+    rows = [(1, n) for n in counts] + [(args.all_publishing, 0)]
     for publishers, subscribers in rows:
         for sfu in (False, True):
             bench.scenario(sfu, publishers, subscribers)

@@ -95,15 +95,26 @@ def ns_browser(
 
 
 @pytest.fixture
-def sfu(namespace: Namespace, tmp_path: Path) -> Iterator[tuple[ParleyServer, JanusProcess]]:
-    """Parley with one Janus node, both inside the namespace; meetings of 3 go to the SFU."""
+def sfu_env() -> dict[str, str]:
+    """Settings for the test's Parley: meetings of 3 go to the SFU (a test may change them)."""
+    return {"PARLEY_SFU_THRESHOLD": "3", "PARLEY_JANUS_HEALTH_SECONDS": "0.5"}
 
-    with janus_nodes(tmp_path, 1, namespace) as (env, nodes):
-        env = {**env, "PARLEY_SFU_THRESHOLD": "3", "PARLEY_JANUS_HEALTH_SECONDS": "0.5"}
-        with ParleyServer(
-            tmp_path, extra_env=env, prefix=namespace.prefix(), probe=namespace.answers
-        ) as server:
-            yield server, nodes[0]
+
+@pytest.fixture
+def sfu(
+    namespace: Namespace, tmp_path: Path, sfu_env: dict[str, str]
+) -> Iterator[tuple[ParleyServer, JanusProcess]]:
+    """Parley with one Janus node, both inside the namespace."""
+    with (
+        janus_nodes(tmp_path, 1, namespace) as (env, nodes),
+        ParleyServer(
+            tmp_path,
+            extra_env={**env, **sfu_env},
+            prefix=namespace.prefix(),
+            probe=namespace.answers,
+        ) as server,
+    ):
+        yield server, nodes[0]
 
 
 @pytest.fixture
@@ -257,3 +268,53 @@ def test_janus_restarting_mid_meeting_brings_media_back_by_itself(
     wait_until(lambda: plays(bea, ada_id), "Ada's tile to play again")
     expect(bea.get_by_text("Reconnecting to the media server…")).to_be_hidden()
     assert displays(janus, janus_room_of(ada)) == {ada_id, bea_id}
+    ada.goto("/admin/rooms")
+    expect(ada.get_by_role("heading", name="Media servers")).to_be_visible()
+    expect(ada.get_by_text("Answers")).to_be_visible()
+    screenshot(ada, "admin-media-servers-en")
+
+
+VIDEOS_SHOWN = """() => {
+    const t = window.parleyMedia.transport;
+    const shown = {audio: [], video: []};
+    for (const s of (t.subscriber && t.subscriber.streams) || []) {
+        const feed = t.feeds.get(s.feed_id);
+        if (feed && s.active !== false) shown[s.type].push(feed.participant);
+    }
+    return shown;
+}"""
+
+
+@pytest.mark.parametrize("sfu_env", [{"PARLEY_SFU_THRESHOLD": "2", "PARLEY_SFU_VIDEOS": "1"}])
+def test_pages_receive_everyone_s_audio_and_a_bounded_number_of_videos_the_pinned_first(
+    ns_page: Callable[..., Page], sfu: tuple[ParleyServer, JanusProcess]
+) -> None:
+    server, _janus = sfu
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = ns_page()
+    link = open_new_room(ada, "One video")
+    ada.goto(link)
+    join_meeting(ada)
+    others = {}
+    for name in ("Bea", "Cy"):
+        page = arrive_as_guest(ns_page, link, name)
+        join_meeting(page)
+        others[name] = my_id(page)
+    bea_id, cy_id = others["Bea"], others["Cy"]
+
+    def shown() -> dict[str, list[str]]:
+        result: dict[str, list[str]] = ada.evaluate(VIDEOS_SHOWN)
+        return result
+
+    # Everyone's sound, one video only (this site shows one).
+    wait_until(lambda: sorted(shown()["audio"]) == sorted([bea_id, cy_id]), "both voices", 30)
+    wait_until(lambda: len(shown()["video"]) == 1, "one video", 30)
+    wait_until(lambda: gets_video_and_sound(ada, shown()["video"][0]), "that video playing", 30)
+    # Ada pins the one she does not see: it becomes the video she receives.
+    hidden = cy_id if shown()["video"] == [bea_id] else bea_id
+    name = "Cy" if hidden == cy_id else "Bea"
+    ada.get_by_role("button", name=f"Pin: {name}").click()
+    wait_until(lambda: shown()["video"] == [hidden], "the pinned person's video", 20)
+    wait_until(lambda: plays(ada, hidden), "the pinned tile to play", 20)
+    assert sorted(shown()["audio"]) == sorted([bea_id, cy_id])
+    screenshot(ada, "meeting-sfu-pinned-en")

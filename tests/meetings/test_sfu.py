@@ -168,6 +168,11 @@ def test_a_dead_node_gets_no_meetings_and_a_meeting_on_it_moves_when_its_pages_a
     dead = node_of(nodes, before["node"])
     alive = next(n for n in nodes if n is not dead)
     dead.stop(kill=True)
+    # Administrators see which node does not answer, and the meeting on it.
+    wait_until(lambda: "Does not answer" in owner.get("/admin/rooms").text, "the admin page")
+    page = owner.get("/admin/rooms").text
+    row = page[page.index(f"<td>{dead.name}</td>") :].split("</tr>")[0]
+    assert "Does not answer" in row and "<td>1</td>" in row
     # Bea's connection to Janus drops; her page asks again: the meeting moves, everyone is told.
     after = way_in(server, bea)
     assert after.status_code == 200, after.text

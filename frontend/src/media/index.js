@@ -502,6 +502,13 @@ export class Media {
       const avatar = element("span", "avatar large", { "aria-hidden": "true" });
       avatar.textContent = (person.name || "?").slice(0, 1).toUpperCase();
       node.append(avatar);
+      if (!mine && !screen && person.camera && this.mode === "sfu") {
+        // The SFU sends a few videos only: the pinned one, screens, the last speakers.
+        const note = element("span", "tile-note");
+        note.textContent = _("Video shown when they speak");
+        node.append(note);
+        node.classList.add("has-note");
+      }
     }
     const caption = element("figcaption");
     const name = screen ? _("%(name)s's screen", { name: person.name }) : person.name + (mine ? ` (${_("you")})` : "");

@@ -126,6 +126,9 @@ async def _room_policies_page(
             "room_settings": policies.ROOM_SETTINGS,
             "policies": await policies.load(db=db),
             "waiting_choices": policies.WAITING_ROOM_CHOICES,
+            "media_servers": await request.app.state.sfu.status(db),
+            "sfu_threshold": request.app.state.settings.sfu_threshold,
+            "mesh_limit": request.app.state.settings.mesh_limit,
             "notice": notice,
         },
     )

@@ -176,15 +176,7 @@ class Sfu:
         candidates = [n for n, up in self.healthy.items() if up and n not in avoid]
         if not candidates:
             return None
-        load = dict(
-            (
-                await db.execute(
-                    select(Room.sfu_node, func.count())
-                    .where(Room.is_open.is_(True), Room.sfu_meeting == Room.meeting_number)
-                    .group_by(Room.sfu_node)
-                )
-            ).all()
-        )
+        load = {node["name"]: node["meetings"] for node in await self.status(db)}
         return min(candidates, key=lambda n: (load.get(n, 0), n))
 
     # A page's way in
@@ -349,8 +341,23 @@ class Sfu:
         if not was:
             log.info("media server back", extra={"node": name})
 
-    def status(self) -> list[dict[str, Any]]:
+    async def status(self, db: AsyncSession) -> list[dict[str, Any]]:
+        """Each node as this process sees it, with the meetings on it now (for administrators)."""
+        meetings = dict(
+            (
+                await db.execute(
+                    select(Room.sfu_node, func.count())
+                    .where(Room.is_open.is_(True), Room.sfu_meeting == Room.meeting_number)
+                    .group_by(Room.sfu_node)
+                )
+            ).all()
+        )
         return [
-            {"name": name, "public_url": client.node.public_url, "healthy": self.healthy[name]}
+            {
+                "name": name,
+                "public_url": client.node.public_url,
+                "healthy": self.healthy[name],
+                "meetings": meetings.get(name, 0),
+            }
             for name, client in self.clients.items()
         ]
