@@ -63,6 +63,21 @@ FRAMES = """async () => {
     return result;
 }"""
 
+# Bytes this page has sent (all its connections): what its uplink carries.
+SENT = """async () => {
+    const t = window.parleyMedia && window.parleyMedia.transport;
+    if (!t) return 0;
+    const pcs = [...(t.peers || new Map()).values()].map((p) => p.pc);
+    for (const p of [t.publisher, t.screenPublisher]) if (p && p.pc) pcs.push(p.pc);
+    let sent = 0;
+    for (const pc of pcs) {
+        for (const s of (await pc.getStats()).values()) {
+            if (s.type === "outbound-rtp") sent += s.bytesSent || 0;
+        }
+    }
+    return sent;
+}"""
+
 # Click Join and resolve with the milliseconds until the first remote video frame decodes.
 JOIN_TO_FRAME = (
     """async () => {
@@ -271,16 +286,22 @@ def main() -> None:
 def run(
     bench: Bench, namespace: Namespace, janus_pid: int, args: argparse.Namespace, counts: list[int]
 ) -> None:
-    print("CPU in % of one core (medians), memory in MB (PSS); publishers' and viewers' Chromium")
+    print("CPU in % of one core (medians), memory in MB (PSS); publishers' and viewers' Chromium;")
+    print("upload: what one publisher sends, in kbit/s")
     print(
-        f"{'scenario':<25} {'mode':<5} {'pub CPU':>8} {'pub MB':>7} {'view CPU':>9}"
+        f"{'scenario':<25} {'mode':<5} {'pub CPU':>8} {'pub MB':>7} {'upload':>7} {'view CPU':>9}"
         f" {'view MB':>8} {'Janus CPU':>10} {'Janus MB':>9}"
     )
     rows = [(1, n) for n in counts] + [(args.all_publishing, 0)]
     for publishers, subscribers in rows:
         for sfu in (False, True):
-            bench.scenario(sfu, publishers, subscribers)
+            pages = bench.scenario(sfu, publishers, subscribers)
+            sent = [page.evaluate(SENT) for page in pages[:publishers]]
+            started = time.monotonic()
             f = sample(namespace, janus_pid, args.seconds, args.samples)
+            elapsed = time.monotonic() - started
+            sent = [page.evaluate(SENT) - before for page, before in zip(pages, sent, strict=False)]
+            upload = statistics.median(sent) * 8 / 1000 / elapsed
             label = (
                 f"1 publisher, {subscribers} viewers"
                 if publishers == 1
@@ -288,8 +309,8 @@ def run(
             )
             print(
                 f"{label:<25} {'sfu' if sfu else 'mesh':<5} {f['publishers_cpu']:>8.0f}"
-                f" {f['publishers_mb']:>7.0f} {f['viewers_cpu']:>9.0f} {f['viewers_mb']:>8.0f}"
-                f" {f['janus_cpu']:>10.1f} {f['janus_mb']:>9.0f}",
+                f" {f['publishers_mb']:>7.0f} {upload:>7.0f} {f['viewers_cpu']:>9.0f}"
+                f" {f['viewers_mb']:>8.0f} {f['janus_cpu']:>10.1f} {f['janus_mb']:>9.0f}",
                 flush=True,
             )
             bench.close_all()

@@ -186,6 +186,15 @@ def test_a_growing_meeting_moves_to_the_sfu_three_see_each_other_and_a_removed_o
     assert displays(janus, room) == {ada_id, bea_id, cy_id}
     screenshot(ada, "meeting-sfu-three-en")
 
+    # Bea shares her screen: a publisher of its own, received by the others, shown large.
+    bea.get_by_role("button", name="Share the screen").click()
+    wait_until(lambda: plays(ada, f"{bea_id}:screen"), "Bea's screen on Ada's page", 30)
+    wait_until(lambda: plays(cy, f"{bea_id}:screen"), "Bea's screen on Cy's page", 30)
+    expect(ada.locator("#spotlight")).to_contain_text("Bea's screen")
+    assert len({json.loads(p["display"])["k"] for p in janus.participants(janus_room_of(ada))}) == 2
+    bea.get_by_role("button", name="Stop sharing").click()
+    expect(ada.locator("#spotlight")).to_be_hidden()
+
     # Cy is removed by the moderator: gone from Janus too, and Cy's way in no longer works.
     cy_config: dict[str, Any] = cy.evaluate("() => window.parleyMedia.transport.config.janus")
     ada.get_by_label("Actions for Cy").click()

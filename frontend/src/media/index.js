@@ -265,6 +265,7 @@ export class Media {
           this.sync();
         },
       });
+      this.transport.cameraOn = (id) => this.people.some((p) => p.id === id && p.camera);
     } else {
       this.transport = new MeshTransport({
         selfId: this.you.id,

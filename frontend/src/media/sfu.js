@@ -172,6 +172,7 @@ export class SfuTransport {
     this.wanted = new Set(); // participants present in the meeting
     this.lastSpoke = new Map();
     this.pinned = null;
+    this.cameraOn = () => true; // the meeting page says whose camera is on
     this.generation = 0;
     this.closed = false;
     this.retries = 0;
@@ -384,7 +385,8 @@ export class SfuTransport {
 
   // The streams this page should receive now: all audio, some videos.
   choose() {
-    const cameras = [...this.feeds.values()].filter((f) => f.kind === "camera" && this.wanted.has(f.participant));
+    // Only cameras that are on take one of the few video places.
+    const cameras = [...this.feeds.values()].filter((f) => f.kind === "camera" && this.wanted.has(f.participant) && this.cameraOn(f.participant));
     const order = cameras
       .map((f) => f.participant)
       .sort((a, b) => (a === this.pinned ? -1 : b === this.pinned ? 1 : (this.lastSpoke.get(b) || 0) - (this.lastSpoke.get(a) || 0)));
@@ -423,15 +425,24 @@ export class SfuTransport {
       pc.ontrack = () => this.collect();
       this.subscriber = { handle, pc, streams: [], current: new Set(wanted.map(key)) };
       const janus = this.config.janus;
-      const answer = await this.session.message(handle, {
-        request: "join",
-        ptype: "subscriber",
-        room: janus.room,
-        token: janus.join_token,
-        private_id: this.publisher.privateId,
-        streams: wanted,
-      });
-      await this.answer(generation, answer.jsep, answer.plugindata.data.streams);
+      try {
+        const answer = await this.session.message(handle, {
+          request: "join",
+          ptype: "subscriber",
+          room: janus.room,
+          token: janus.join_token,
+          private_id: this.publisher.privateId,
+          streams: wanted,
+        });
+        await this.answer(generation, answer.jsep, answer.plugindata.data.streams);
+      } catch (error) {
+        // A feed left in between, say: a new subscription in a moment, with what is there.
+        if (this.subscriber && this.subscriber.handle === handle) this.subscriber = null;
+        pc.close();
+        this.session.request({ janus: "detach", session_id: this.session.id, handle_id: handle }).catch(() => {});
+        this.retrySubscription(generation);
+        throw error;
+      }
       return;
     }
     const current = this.subscriber.current;
@@ -446,12 +457,23 @@ export class SfuTransport {
     const body = { request: "update" };
     if (subscribe.length) body.subscribe = subscribe;
     if (unsubscribe.length) body.unsubscribe = unsubscribe;
-    const answer = await this.session.message(this.subscriber.handle, body);
+    let answer;
+    try {
+      answer = await this.session.message(this.subscriber.handle, body);
+    } catch (error) {
+      if (this.subscriber) this.subscriber.current = current;
+      this.retrySubscription(generation);
+      throw error;
+    }
     if (answer.jsep) await this.answer(generation, answer.jsep, answer.plugindata.data.streams);
     else if (answer.plugindata.data.streams) {
       this.subscriber.streams = answer.plugindata.data.streams;
       this.collect();
     }
+  }
+
+  retrySubscription(generation) {
+    setTimeout(() => generation === this.generation && this.resubscribe(), 1000);
   }
 
   async answer(generation, jsep, streams) {
