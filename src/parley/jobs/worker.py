@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 # The bus channel a process publishes on when it added jobs that are due now.
 WAKE_CHANNEL = "jobs:wake"
+# A batch handler takes this many times `concurrency` jobs at once: it bounds its own
+# concurrency (the emails go over the SMTP pool's connections), and what a batch costs
+# once (reads, writes, commits) is shared by more jobs.
+BATCH_CLAIM_FACTOR = 4
 
 
 class Clock(Protocol):
@@ -175,15 +179,19 @@ class Worker:
     async def run_due(self) -> int:
         """Claim one batch of due jobs and run it; return how many ran."""
         now = self.context.clock.now()
+        batch: list[queue.Claimed] = []
         async with self.context.sessions() as db:
-            batch = await queue.claim(
-                db=db,
-                worker=self.name,
-                now=now,
-                limit=self.concurrency,
-                kinds=list(self.handlers),
-                lease=self.lease,
-            )
+            for kinds, limit in (
+                ([k for k, h in self.handlers.items() if not is_batch(h)], self.concurrency),
+                (
+                    [k for k, h in self.handlers.items() if is_batch(h)],
+                    self.concurrency * BATCH_CLAIM_FACTOR,
+                ),
+            ):
+                if kinds:
+                    batch += await queue.claim(
+                        db=db, worker=self.name, now=now, limit=limit, kinds=kinds, lease=self.lease
+                    )
         if batch:
             single = [job for job in batch if not is_batch(self.handlers[job.kind])]
             grouped: dict[str, list[queue.Claimed]] = {}

@@ -69,7 +69,12 @@ def as_bytes(
     reply_to: str | None = None,
 ) -> Envelope | None:
     """The message as SMTP sends it; None when it needs `EmailMessage` (see the module)."""
-    if not (_PLAIN_ADDRESS.fullmatch(recipient) and _PLAIN_MESSAGE_ID.fullmatch(message_id)):
+    sender = sender_address(mail_from)
+    if not (
+        _PLAIN_ADDRESS.fullmatch(sender)
+        and _PLAIN_ADDRESS.fullmatch(recipient)
+        and _PLAIN_MESSAGE_ID.fullmatch(message_id)
+    ):
         return None
     try:
         head = [
@@ -96,4 +101,4 @@ def as_bytes(
         for part in parts:
             data += b"--" + boundary + b"\r\n" + part + b"\r\n"
         data += b"--" + boundary + b"--\r\n"
-    return Envelope(sender_address(mail_from), [recipient], data)
+    return Envelope(sender, [recipient], data)

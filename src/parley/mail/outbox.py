@@ -34,6 +34,9 @@ JOB_KIND = "email"
 # SMTP answers that mean "never": the address or the message is refused for good.
 PERMANENT = range(500, 600)
 BUSY_RETRY_SECONDS = 30
+# A mark waits this long for others to share its commit, unless enough are waiting already
+# (a connection's next message waits for its last one's mark: not long).
+MARK_LINGER_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ async def send_many(context: JobContext, emails: list[Queued]) -> None:
             .with_for_update(skip_locked=True)
         )
         mine = [by_key[key] for key in held]
-        marks = _SentMarks(marking, context.clock)
+        marks = _SentMarks(marking, context.clock, enough=max(pool.size // 2, 1))
         gate = asyncio.Semaphore(pool.size)
         sent: list[int] = []
         failed: dict[str, list[int]] = {}
@@ -206,9 +209,10 @@ class _SentMarks:
     accepted while the previous group was being written (a commit per message would cost
     more than the message), on a session of its own (the caller's holds the jobs)."""
 
-    def __init__(self, db: AsyncSession, clock: Clock) -> None:
+    def __init__(self, db: AsyncSession, clock: Clock, *, enough: int) -> None:
         self.db = db
         self.clock = clock
+        self.enough = enough
         self.broken = False
         self._waiting: list[tuple[int, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -225,6 +229,8 @@ class _SentMarks:
         # Nothing is awaited between the last look at `_waiting` and the end: what `add`
         # appends meanwhile is seen by this task, or finds it done and starts another.
         while self._waiting:
+            if len(self._waiting) < self.enough:
+                await asyncio.sleep(MARK_LINGER_SECONDS)
             group, self._waiting = self._waiting, []
             try:
                 await _mark_sent(self.db, [email_id for email_id, _ in group], self.clock.now())

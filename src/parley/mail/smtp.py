@@ -13,6 +13,7 @@ import contextlib
 from email.message import EmailMessage
 
 import aiosmtplib
+from aiosmtplib.typing import SMTPStatus
 
 from parley.mail.mime import Envelope
 from parley.settings import Settings
@@ -92,7 +93,29 @@ class SmtpPool:
 
 
 async def _deliver(client: aiosmtplib.SMTP, message: EmailMessage | Envelope) -> None:
-    if isinstance(message, Envelope):
-        await client.sendmail(message.sender, message.recipients, message.data)
-    else:
+    if isinstance(message, EmailMessage):
         await client.send_message(message)
+        return
+    # The addresses were checked when the message was written (parley.mail.mime): the
+    # transaction goes as sendmail's would, without parsing them again for every message.
+    if client.is_ehlo_or_helo_needed:
+        await client.ehlo()
+    try:
+        response = await client.execute_command(b"MAIL", b"FROM:<%s>" % message.sender.encode())
+        if response.code != SMTPStatus.completed:
+            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, message.sender)
+        refused = []
+        for recipient in message.recipients:
+            response = await client.execute_command(b"RCPT", b"TO:<%s>" % recipient.encode())
+            if response.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
+                refused.append(
+                    aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
+                )
+        if len(refused) == len(message.recipients):
+            raise aiosmtplib.SMTPRecipientsRefused(refused)
+        await client.data(message.data)
+    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+        # The envelope is reset for the connection's next message, as sendmail does.
+        with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
+            await client.rset()
+        raise
