@@ -182,6 +182,11 @@ def test_a_growing_meeting_moves_to_the_sfu_three_see_each_other_and_a_removed_o
                     raise
                 wait_until(lambda page=page, other=other: plays(page, other), "a playing tile")
     assert ada.evaluate("() => window.parleyMedia.transport.peers.size") == 0  # no mesh left
+    # Each camera reaches Janus in simulcast (the layers each page then chooses from).
+    feeds = ada.evaluate("() => [...window.parleyMedia.transport.feeds.values()]")
+    assert len(feeds) == 2
+    for feed in feeds:
+        assert [s.get("simulcast") for s in feed["streams"] if s["type"] == "video"] == [True]
     room = janus_room_of(ada)
     assert displays(janus, room) == {ada_id, bea_id, cy_id}
     screenshot(ada, "meeting-sfu-three-en")
