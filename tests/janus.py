@@ -28,7 +28,7 @@ import pytest
 from parley.media.janus import sign_token
 from parley.media.janus_config import Layout, write_config
 from parley.settings import Settings
-from tests.browser.server import free_port
+from tests.browser.server import answers, free_port
 from tests.services import REQUIRE_SERVICES
 
 T = TypeVar("T")
@@ -123,14 +123,7 @@ class Namespace:
 
     def answers(self, url: str) -> bool:
         """Whether `url`, inside, answers 200 (a server's readiness)."""
-
-        def get() -> bool:
-            try:
-                return httpx.get(url, timeout=1).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        return self.call(get)
+        return self.call(answers, url)
 
     def chromium_wrapper(self, folder: Path, chromium: str) -> str:
         """An executable that starts Chromium inside (Playwright launches it as usual)."""
@@ -246,39 +239,55 @@ class JanusProcess:
         secret = self.settings.janus_token_secret.get_secret_value()
         return sign_token(secret, ttl_seconds=ttl_seconds)
 
+    def attach(self, token: str) -> tuple[int, int]:
+        """A session and a VideoRoom handle opened with `token`, as a browser opens them."""
+        session = self.api({"janus": "create", "token": token})["data"]["id"]
+        attached = self.api(
+            {"janus": "attach", "plugin": "janus.plugin.videoroom", "token": token}, f"/{session}"
+        )
+        return session, attached["data"]["id"]
+
+    def videoroom(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One synchronous VideoRoom request (list, listparticipants…) on a session of its own."""
+        token = self.token()
+        session, handle = self.attach(token)
+        answer = self.api(
+            {"janus": "message", "token": token, "body": body}, f"/{session}/{handle}"
+        )
+        self.api({"janus": "destroy", "token": token}, f"/{session}")
+        data: dict[str, Any] = answer["plugindata"]["data"]
+        return data
+
     def rooms(self) -> list[int]:
         """The VideoRoom rooms on this node, as an administrator lists them."""
-        token = self.token()
-        session = self.api({"janus": "create", "token": token})["data"]["id"]
-        attached = self.api(
-            {"janus": "attach", "plugin": "janus.plugin.videoroom", "token": token}, f"/{session}"
-        )
-        handle = attached["data"]["id"]
         key = self.settings.janus_admin_key.get_secret_value()
-        answer = self.api(
-            {"janus": "message", "token": token, "body": {"request": "list", "admin_key": key}},
-            f"/{session}/{handle}",
-        )
-        self.api({"janus": "destroy", "token": token}, f"/{session}")
-        return [int(r["room"]) for r in answer["plugindata"]["data"]["list"]]
+        return [
+            int(r["room"]) for r in self.videoroom({"request": "list", "admin_key": key})["list"]
+        ]
 
     def participants(self, room: int) -> list[dict[str, Any]]:
-        token = self.token()
-        session = self.api({"janus": "create", "token": token})["data"]["id"]
-        attached = self.api(
-            {"janus": "attach", "plugin": "janus.plugin.videoroom", "token": token}, f"/{session}"
-        )
-        handle = attached["data"]["id"]
-        answer = self.api(
-            {
-                "janus": "message",
-                "token": token,
-                "body": {"request": "listparticipants", "room": room},
-            },
-            f"/{session}/{handle}",
-        )
+        found = self.videoroom({"request": "listparticipants", "room": room})
+        return list(found.get("participants") or [])
+
+    def try_join(self, room: int, token: str, join_token: str) -> str | int:
+        """Join `room` as a publisher with a page's tokens: "joined", or Janus's error code."""
+        created = self.api({"janus": "create", "token": token})
+        if created["janus"] == "error":
+            code: int = created["error"]["code"]
+            return code
+        session, handle = self.attach(token)
+        body = {"request": "join", "ptype": "publisher", "room": room, "token": join_token}
+        self.api({"janus": "message", "token": token, "body": body}, f"/{session}/{handle}")
+
+        def poll() -> dict[str, Any]:
+            event: dict[str, Any] = httpx.get(
+                f"{self.api_url}/{session}", params={"maxev": 1, "token": token}, timeout=10
+            ).json()
+            return event
+
+        data = (self.namespace.call(poll) if self.namespace else poll())["plugindata"]["data"]
         self.api({"janus": "destroy", "token": token}, f"/{session}")
-        return list(answer["plugindata"]["data"].get("participants") or [])
+        return str(data["videoroom"]) if "error_code" not in data else int(data["error_code"])
 
     def stop(self, *, kill: bool = False) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -24,7 +24,8 @@ def free_port() -> int:
     return port
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether `url` answers 200 (a server's readiness)."""
     try:
         return httpx.get(url, timeout=1).status_code == 200
     except httpx.TransportError:
@@ -46,7 +47,7 @@ class ParleyServer:
         tells whether a URL answers."""
         self.workdir = workdir
         self.prefix = prefix or []
-        self.probe = probe or _answers
+        self.probe = probe or answers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"parley-{self.port}.log"

@@ -109,25 +109,20 @@ def test_a_meeting_moves_to_the_least_loaded_node_and_its_room_lets_in_only_its_
         person.close()
 
 
-def try_join(node: JanusProcess, janus: dict[str, Any], room: int) -> Any:
-    """Join `room` on `node` as a publisher with a page's token and join token."""
-    token = janus["token"]
-    created = node.api({"janus": "create", "token": token})
-    if created["janus"] == "error":
-        return created["error"]["code"]
-    session = created["data"]["id"]
-    attached = node.api(
-        {"janus": "attach", "plugin": "janus.plugin.videoroom", "token": token}, f"/{session}"
-    )
-    handle = attached["data"]["id"]
-    body = {"request": "join", "ptype": "publisher", "room": room, "token": janus["join_token"]}
-    node.api({"janus": "message", "token": token, "body": body}, f"/{session}/{handle}")
-    events = httpx.get(
-        f"{node.api_url}/{session}", params={"maxev": 1, "token": token}, timeout=10
-    ).json()
-    data = events["plugindata"]["data"]
-    node.api({"janus": "destroy", "token": token}, f"/{session}")
-    return data.get("videoroom") if "error_code" not in data else data["error_code"]
+def try_join(node: JanusProcess, janus: dict[str, Any], room: int) -> str | int:
+    """Join `room` on `node` with a page's token and join token."""
+    return node.try_join(room, janus["token"], janus["join_token"])
+
+
+def meeting_on_sfu(
+    server: ParleyServer, owner: httpx.Client, name: str
+) -> tuple[Participant, Participant]:
+    """A new room with Ada and Bea in its meeting, moved to the SFU (the threshold is 2)."""
+    room = open_room(owner, name)
+    ada = join(server, owner, room)
+    bea = join(server, owner, room, name="Bea")
+    assert ada.expect("media")["data"]["transport"] == "sfu"
+    return ada, bea
 
 
 def test_janus_refuses_forged_and_expired_tokens(
@@ -145,10 +140,7 @@ def test_janus_refuses_forged_and_expired_tokens(
         answer = node.api({"janus": "create", "token": token})
         assert answer["janus"] == "error" and answer["error"]["code"] == 403, (token, answer)
     # And the VideoRoom refuses to make rooms for anyone without the admin key.
-    session = node.api({"janus": "create", "token": good})["data"]["id"]
-    handle = node.api(
-        {"janus": "attach", "plugin": "janus.plugin.videoroom", "token": good}, f"/{session}"
-    )["data"]["id"]
+    session, handle = node.attach(good)
     made = node.api(
         {"janus": "message", "token": good, "body": {"request": "create", "room": 4242}},
         f"/{session}/{handle}",
@@ -160,10 +152,7 @@ def test_a_dead_node_gets_no_meetings_and_a_meeting_on_it_moves_when_its_pages_a
     deployment: tuple[ParleyServer, list[JanusProcess], httpx.Client],
 ) -> None:
     server, nodes, owner = deployment
-    room = open_room(owner, "Moving")
-    ada = join(server, owner, room)
-    bea = join(server, owner, room, name="Bea")
-    ada.expect("media")
+    ada, bea = meeting_on_sfu(server, owner, "Moving")
     before = way_in(server, bea).json()["janus"]
     dead = node_of(nodes, before["node"])
     alive = next(n for n in nodes if n is not dead)
@@ -199,10 +188,7 @@ def test_a_restarted_node_gets_its_rooms_back_and_ended_meetings_lose_theirs(
     deployment: tuple[ParleyServer, list[JanusProcess], httpx.Client],
 ) -> None:
     server, nodes, owner = deployment
-    room = open_room(owner, "Restart")
-    ada = join(server, owner, room)
-    bea = join(server, owner, room, name="Bea")
-    ada.expect("media")
+    ada, bea = meeting_on_sfu(server, owner, "Restart")
     janus = way_in(server, bea).json()["janus"]
     node = node_of(nodes, janus["node"])
     node.restart()  # SIGKILL: the new process starts with no room
@@ -221,10 +207,7 @@ def test_a_removed_participant_gets_no_new_way_in(
     deployment: tuple[ParleyServer, list[JanusProcess], httpx.Client],
 ) -> None:
     server, _nodes, owner = deployment
-    room = open_room(owner, "Removal")
-    ada = join(server, owner, room)
-    bea = join(server, owner, room, name="Bea")
-    ada.expect("media")
+    ada, bea = meeting_on_sfu(server, owner, "Removal")
     assert way_in(server, bea).status_code == 200
     ada.send({"type": "mod.remove", "target": bea.welcome["you"]["id"], "ban": False})
     ada.expect("removed")
