@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,22 +57,31 @@ def server(tmp_path: Path) -> Iterator[ParleyServer]:
         yield running
 
 
-@pytest.fixture
-def new_page(browser: Browser, server: ParleyServer) -> Iterator[Callable[..., Page]]:
-    """Open a page in a new browser context: a person of their own, with their language."""
+@contextmanager
+def page_opener(
+    browser: Browser, base_url: str, timeout_ms: int = 10_000
+) -> Iterator[Callable[..., Page]]:
+    """Opens pages in new browser contexts (a person each, with their language); closes them."""
     contexts: list[BrowserContext] = []
 
-    def open_page(locale: str = "en-GB", base_url: str | None = None) -> Page:
+    def open_page(locale: str = "en-GB", base_url: str = base_url) -> Page:
         context = browser.new_context(
-            base_url=base_url or server.url, locale=locale, viewport={"width": 1280, "height": 800}
+            base_url=base_url, locale=locale, viewport={"width": 1280, "height": 800}
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(timeout_ms)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, server: ParleyServer) -> Iterator[Callable[..., Page]]:
+    """Open a page in a new browser context: a person of their own, with their language."""
+    with page_opener(browser, server.url) as open_page:
+        yield open_page
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -9,9 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot, wait_until
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    page_opener,
+    screenshot,
+    wait_until,
+)
 from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
 from tests.janus import JanusProcess, Namespace, janus_nodes, require_janus
@@ -120,19 +126,8 @@ def sfu(
 def ns_page(
     ns_browser: Browser, sfu: tuple[ParleyServer, JanusProcess]
 ) -> Iterator[Callable[..., Page]]:
-    contexts: list[BrowserContext] = []
-
-    def open_page(locale: str = "en-GB") -> Page:
-        context = ns_browser.new_context(
-            base_url=sfu[0].url, locale=locale, viewport={"width": 1280, "height": 800}
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+    with page_opener(ns_browser, sfu[0].url, timeout_ms=15_000) as open_page:
+        yield open_page
 
 
 def janus_room_of(page: Page) -> int:
