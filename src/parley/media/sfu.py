@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Sequence
@@ -34,6 +32,7 @@ from parley.errors import N_, ParleyError
 from parley.media.janus import JanusClient, JanusError, JanusUnreachable, Node, sign_token
 from parley.rooms import service as rooms
 from parley.rooms.models import Room, RoomParticipant
+from parley.security import sign
 from parley.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,16 +100,11 @@ class Sfu:
 
     # Secrets derived from Parley's own: nothing to store, the same on every process.
 
-    def _derive(self, purpose: str, value: str) -> str:
-        return hmac.new(
-            f"{self.secret}:{purpose}".encode(), value.encode(), hashlib.sha256
-        ).hexdigest()[:32]
-
     def room_secret(self, number: int) -> str:
-        return self._derive("janus-room", str(number))
+        return sign(self.secret, "janus-room", str(number))[:32]
 
     def join_token(self, number: int, participant_id: str) -> str:
-        return self._derive("janus-join", f"{number}:{participant_id}")
+        return sign(self.secret, "janus-join", f"{number}:{participant_id}")[:32]
 
     @staticmethod
     def marker(number: int, participant_id: str) -> str:
