@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any
 
+import uvloop
 from aiosmtpd.controller import Controller
 
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
@@ -34,7 +35,9 @@ class Sink:
 
 def main() -> None:
     port, path = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Sink(path), hostname="127.0.0.1", port=port)
+    controller = Controller(
+        Sink(path), hostname="127.0.0.1", port=port, loop=uvloop.new_event_loop()
+    )
     controller.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
