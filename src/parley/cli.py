@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
+import uvloop
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,7 +130,7 @@ def worker(settings: Settings, concurrency: int | None) -> None:
             await bus.disconnect()
             await engine.dispose()
 
-    asyncio.run(run())
+    uvloop.run(run())
 
 
 @cli.command("janus-config")
