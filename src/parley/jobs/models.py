@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.db import Base, UTCDateTime, utcnow
@@ -19,7 +19,19 @@ CANCELLED = "cancelled"
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "state", "run_at"),)
+    __table_args__ = (
+        # What a worker claims: one kind's due jobs in order, read straight off the index
+        # however many other jobs are due; jobs that are over are not in it.
+        Index(
+            "ix_jobs_claim",
+            "kind",
+            "state",
+            "run_at",
+            "id",
+            postgresql_where=text("state IN ('pending', 'running')"),
+            sqlite_where=text("state IN ('pending', 'running')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))

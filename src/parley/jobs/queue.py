@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.db import utcnow
+from parley.db import among, dialect, utcnow
 from parley.jobs.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, Job
 
 # A worker's claim on a job; a job still running past it is taken for abandoned.
@@ -104,27 +104,33 @@ async def claim(
     kinds: Sequence[str],
     lease: timedelta = LEASE,
 ) -> list[Claimed]:
-    """Take up to `limit` due jobs of `kinds` for `worker`, committed before they run."""
-    claimable = and_(
-        Job.kind.in_(kinds),
-        or_(
-            and_(Job.state == PENDING, Job.run_at <= now),
-            and_(Job.state == RUNNING, Job.locked_until < now),
-        ),
-    )
-    # A CTE runs once: as a plain `IN (subquery)`, PostgreSQL may run the subquery again for
-    # each row, and with SKIP LOCKED each run finds other rows: more than `limit` claimed.
-    due = (
+    """Take up to `limit` due jobs of `kinds` for `worker`, committed before they run:
+    first those whose worker's claim ran out, then the pending ones, oldest first."""
+    of_kinds = Job.kind.in_(kinds)
+    abandoned = and_(of_kinds, Job.state == RUNNING, Job.locked_until < now)
+    pending = and_(of_kinds, Job.state == PENDING, Job.run_at <= now)
+    # Each part reads `ix_jobs_claim` in order and stops at `limit`: however many jobs are
+    # due, a claim costs the jobs it takes. Rows a part locked and the outer LIMIT leaves
+    # are let go at the commit. (A CTE runs once: as a plain `IN (subquery)`, PostgreSQL may
+    # run it again for each row, and with SKIP LOCKED each run finds other rows.) A row
+    # updated meanwhile by another worker is checked again by the lock itself, on its new
+    # version.
+    parts = [
         select(Job.id)
-        .where(claimable)
+        .where(condition)
         .order_by(Job.run_at, Job.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .cte("due")
-    )
+        .subquery()
+        for condition in (abandoned, pending)
+    ]
+    candidates = union_all(*(select(part.c.id) for part in parts)).subquery()
+    due = select(candidates.c.id).limit(limit).cte("due")
     result = await db.execute(
         update(Job)
-        .where(Job.id == due.c.id, claimable)
+        # Nothing to check again: the rows `due` locked still match, none can change before
+        # this commits (and a condition here lets the planner start from the wrong side).
+        .where(Job.id == due.c.id)
         .values(
             state=RUNNING,
             locked_by=worker,
@@ -160,7 +166,7 @@ async def finish(*, db: AsyncSession, ids: Sequence[int], worker: str, now: date
     """Mark the jobs `ids` that `worker` ran done, in one statement."""
     await db.execute(
         update(Job)
-        .where(Job.id.in_(ids), Job.locked_by == worker)
+        .where(among(dialect(db), Job.id, ids), Job.locked_by == worker)
         .values(state=DONE, finished_at=now, locked_by=None, locked_until=None)
         .execution_options(synchronize_session=False)
     )
