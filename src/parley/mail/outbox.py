@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
 import aiosmtplib
-from sqlalchemy import insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from parley.db import utcnow
+from parley.db import among, utcnow
 from parley.jobs.models import DONE, PENDING, Job
 from parley.jobs.worker import Clock, Defer, GiveUp, JobContext, Retry
 from parley.mail import mime
@@ -145,10 +147,11 @@ async def send_many(context: JobContext, emails: list[Queued]) -> None:
     settings = context.settings
     pool = _pool(context)
     by_key = {f"email:{email.id}": email for email in emails}
-    async with context.sessions() as guard, context.sessions() as marking:
+    async with context.sessions() as guard, _marking(guard) as marking:
+        dialect = marking.dialect.name
         held = await guard.scalars(
             select(Job.key)
-            .where(Job.key.in_(by_key), Job.state == PENDING)
+            .where(among(dialect, Job.key, by_key), Job.state == PENDING)
             .with_for_update(skip_locked=True)
         )
         mine = [by_key[key] for key in held]
@@ -189,14 +192,14 @@ async def send_many(context: JobContext, emails: list[Queued]) -> None:
         if sent:
             await guard.execute(
                 update(Job)
-                .where(Job.key.in_([f"email:{i}" for i in sent]), Job.state == PENDING)
+                .where(among(dialect, Job.key, [f"email:{i}" for i in sent]), Job.state == PENDING)
                 .values(state=DONE, finished_at=now)
                 .execution_options(synchronize_session=False)
             )
         for error, ids in failed.items():
             await guard.execute(
                 update(Job)
-                .where(Job.key.in_([f"email:{i}" for i in ids]), Job.state == PENDING)
+                .where(among(dialect, Job.key, [f"email:{i}" for i in ids]), Job.state == PENDING)
                 .values(last_error=error)
                 .execution_options(synchronize_session=False)
             )
@@ -204,13 +207,37 @@ async def send_many(context: JobContext, emails: list[Queued]) -> None:
     log.info("emails sent", extra={"sent": len(sent), "left": len(emails) - len(sent)})
 
 
-class _SentMarks:
-    """Marks accepted emails sent, in groups: one statement and commit for all the emails
-    accepted while the previous group was being written (a commit per message would cost
-    more than the message), on a session of its own (the caller's holds the jobs)."""
+@contextlib.asynccontextmanager
+async def _marking(guard: AsyncSession) -> AsyncIterator[AsyncConnection]:
+    """A connection of its own (the guard's holds the jobs) where each statement commits by
+    itself: a group of marks is one round trip. On PostgreSQL its commits are kept by the
+    running server at once and on disk a moment later: a worker killed now loses nothing of
+    them (only the database server's own crash would)."""
+    engine = guard.bind
+    assert isinstance(engine, AsyncEngine)
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            await connection.exec_driver_sql("SET synchronous_commit = off")
+        try:
+            yield connection
+        finally:
+            if postgres:
+                try:
+                    await connection.exec_driver_sql("RESET synchronous_commit")
+                except Exception:
+                    # Not back to the pool as it is: the next user would commit the same way.
+                    await connection.invalidate()
 
-    def __init__(self, db: AsyncSession, clock: Clock, *, enough: int) -> None:
-        self.db = db
+
+class _SentMarks:
+    """Marks accepted emails sent, in groups: one statement for all the emails accepted
+    while the previous group was being written (a commit per message would cost more than
+    the message)."""
+
+    def __init__(self, connection: AsyncConnection, clock: Clock, *, enough: int) -> None:
+        self.connection = connection
         self.clock = clock
         self.enough = enough
         self.broken = False
@@ -232,8 +259,13 @@ class _SentMarks:
             if len(self._waiting) < self.enough:
                 await asyncio.sleep(MARK_LINGER_SECONDS)
             group, self._waiting = self._waiting, []
+            ids = [email_id for email_id, _ in group]
             try:
-                await _mark_sent(self.db, [email_id for email_id, _ in group], self.clock.now())
+                await self.connection.execute(
+                    update(OutgoingEmail)
+                    .where(among(self.connection.dialect.name, OutgoingEmail.id, ids))
+                    .values(sent_at=self.clock.now())
+                )
             except Exception:
                 log.exception("could not mark emails sent; their jobs will send them")
                 self.broken = True
@@ -248,20 +280,6 @@ def _settle(group: list[tuple[int, asyncio.Future[bool]]], written: bool) -> Non
     for _, future in group:
         if not future.done():  # cancelled, when the worker stops
             future.set_result(written)
-
-
-async def _mark_sent(db: AsyncSession, ids: list[int], now: datetime) -> None:
-    if db.get_bind().dialect.name == "postgresql":
-        # Kept by the running server at once, on disk a moment later: a worker killed now
-        # loses nothing of it (only the database server's own crash would).
-        await db.execute(text("SET LOCAL synchronous_commit = off"))
-    await db.execute(
-        update(OutgoingEmail)
-        .where(OutgoingEmail.id.in_(ids))
-        .values(sent_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await db.commit()
 
 
 def _domain(settings: Settings) -> str:

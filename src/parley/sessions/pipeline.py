@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley import i18n
 from parley.accounts.models import User
+from parley.db import among, dialect
 from parley.errors import N_
 from parley.jobs.worker import Defer, GiveUp, JobContext, Retry
 from parley.mail import compose, outbox
@@ -295,7 +296,10 @@ async def remind_many(
             # Marked here and only here: a member another worker reminded meanwhile is left.
             marked = await db.scalars(
                 update(Registration)
-                .where(Registration.id.in_(drafts), Registration.reminded_at.is_(None))
+                .where(
+                    among(dialect(db), Registration.id, drafts),
+                    Registration.reminded_at.is_(None),
+                )
                 .values(reminded_at=now)
                 .returning(Registration.id)
                 .execution_options(synchronize_session=False)
