@@ -158,6 +158,45 @@ async def test_a_job_left_by_a_dead_worker_runs_again_after_its_lease(jobs_app: 
     assert ran == ["ran"]
 
 
+async def test_a_claim_takes_abandoned_jobs_then_the_oldest_due_of_its_kinds_up_to_its_limit(
+    jobs_app: FastAPI,
+) -> None:
+    clock = FrozenClock()
+    start = clock.now()
+    async with jobs_app.state.sessionmaker() as db:
+        # Many due jobs of another kind, older than all of ours: a claim for ours sees none.
+        for n in range(50):
+            await queue.enqueue(
+                db=db, kind="other", key=f"other:{n}", run_at=start - timedelta(hours=1, seconds=n)
+            )
+        for n, minutes in enumerate([3, 1, 2]):
+            await queue.enqueue(
+                db=db, kind="ours", key=f"ours:{n}", run_at=start - timedelta(minutes=minutes)
+            )
+        await queue.enqueue(db=db, kind="ours", key="ours:later", run_at=start + timedelta(hours=1))
+        await db.commit()
+
+        async def claim(worker: str, limit: int, kinds: list[str]) -> set[tuple[str, int]]:
+            found = await queue.claim(
+                db=db, worker=worker, now=clock.now(), limit=limit, kinds=kinds
+            )
+            return {(job.key, job.attempts) for job in found}
+
+        # The oldest first: ours:0 (3 minutes ago); a worker takes it and dies.
+        assert await claim("dead", 1, ["ours"]) == {("ours:0", 1)}
+        clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+        # Its claim ran out: it is taken again, with the oldest pending one; the limit holds.
+        assert await claim("alive", 2, ["ours"]) == {("ours:0", 2), ("ours:2", 1)}
+        assert await claim("alive", 10, ["ours"]) == {("ours:1", 1)}
+        assert await claim("alive", 10, ["ours"]) == set()
+        # Several kinds at once: the oldest due of them all.
+        assert await claim("alive", 3, ["ours", "other"]) == {
+            ("other:49", 1),
+            ("other:48", 1),
+            ("other:47", 1),
+        }
+
+
 async def test_workers_racing_over_the_same_jobs_run_each_once(jobs_app: FastAPI) -> None:
     runs: Counter[int] = Counter()
 
