@@ -12,7 +12,8 @@ becomes due at once. With `--cold`, the workers only start at the due time (thei
 imports included, is then counted too). Printed: time from the due time to the last
 reminder accepted by SMTP, reminders per second (each is a job that queues its email and
 sends it at once; the email's own job is the fallback), duplicates (the same member twice;
-must be 0), and the CPU time spent per reminder by the workers and by the SMTP server.
+must be 0), and the CPU time spent per reminder by the workers, the SMTP server and the
+PostgreSQL server (all of its processes on this machine).
 """
 
 from __future__ import annotations
