@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
-import uvloop
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,7 +129,18 @@ def worker(settings: Settings, concurrency: int | None) -> None:
             await bus.disconnect()
             await engine.dispose()
 
-    uvloop.run(run())
+    _run_fast(run())
+
+
+def _run_fast(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on uvloop, as uvicorn runs the web process, where it is installed (it comes
+    with uvicorn's standard extras, except on Windows); else on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 @cli.command("janus-config")
