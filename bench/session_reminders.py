@@ -169,11 +169,18 @@ async def make_due(url: str) -> None:
         await engine.dispose()
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command's name (Linux); None when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a running process (Linux), NaN elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    fields = _stat(pid)
+    if fields is None:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -188,8 +195,10 @@ def database_cpu_seconds() -> float:
         try:
             if (entry / "comm").read_text().strip() != "postgres":
                 continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
+            continue
+        fields = _stat(entry.name)
+        if fields is None:
             continue
         ticks = int(fields[11]) + int(fields[12])
         if fields[1] == "1":  # the postmaster: its reaped children too
