@@ -83,7 +83,10 @@ def office_to_pdf(source: Path, work: Path, deadline: float) -> Path:
         str(work),
         str(typed),
     ]
-    timeout = max(1.0, deadline - time.monotonic())
+    # The limit is the limit: what is left of it, none when it is spent already.
+    timeout = deadline - time.monotonic()
+    if timeout <= 0:
+        raise Refused("timeout")
     # A session of its own, so that a timeout stops LibreOffice's every process, not only the
     # launcher script.
     process = subprocess.Popen(  # noqa: S603 - a fixed program and our own paths
