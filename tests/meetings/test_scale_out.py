@@ -11,6 +11,7 @@ import pytest
 from tests.browser.people import PASSWORD, make_member
 from tests.browser.server import ParleyServer, two_processes
 from tests.meetings.client import Participant
+from tests.rooms.guests import assert_no_takeover, enter_as_guest
 
 
 @pytest.fixture
@@ -61,3 +62,36 @@ def test_participants_on_two_processes_see_chat_and_moderation(
         finally:
             moderator.close()
             guest.close()
+
+
+def test_a_guest_cookie_forged_on_the_other_process_takes_over_no_one(
+    two_servers: tuple[ParleyServer, ParleyServer],
+) -> None:
+    first, second = two_servers
+    make_member(first, "ada@example.org", "Ada", admin=True)
+    with (
+        httpx.Client(base_url=first.url, timeout=10) as owner,
+        httpx.Client(base_url=first.url, timeout=10) as bea_browser,
+        httpx.Client(base_url=second.url, timeout=10) as intruder_browser,
+    ):
+        login = owner.post(
+            "/api/v1/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
+        )
+        owner.headers["x-csrf-token"] = login.json()["csrf_token"]
+        room = owner.post("/api/v1/rooms", json={"name": "Two processes"}).json()
+        owner.post(f"/api/v1/rooms/{room['id']}/open")
+        moderator = Participant.join(first, owner, room).open()
+        bea = enter_as_guest(first, bea_browser, room, "Bea").open()
+        try:
+            moderator.send({"type": "chat.send", "text": "for Bea only", "to": bea.id})
+            bea.expect("chat", text="for Bea only")
+            # The cookie holds what everyone sees of Bea: her id without its `g`.
+            intruder = enter_as_guest(second, intruder_browser, room, "Mallory", bea.id[1:])
+            intruder.open()
+            try:
+                assert_no_takeover(bea, intruder, intruder_browser)
+            finally:
+                intruder.close()
+        finally:
+            moderator.close()
+            bea.close()

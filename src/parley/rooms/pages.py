@@ -18,20 +18,15 @@ from parley.deps import CurrentUser, DbSession, Viewer
 from parley.errors import N_, NotFound, ParleyError
 from parley.forms import form_data, parse
 from parley.meetings import service as meetings
-from parley.rooms import policies, service
+from parley.rooms import guests, policies, service
 from parley.rooms.live import JOIN_COOKIE, WAIT_COOKIE
 from parley.rooms.models import Room
 from parley.rooms.schemas import AccessCode, RoomSettings
 from parley.rooms.service import JOIN_TOKEN_SECONDS, RoomRefusal, WaitingForApproval
 from parley.rooms.web import join, room_url
-from parley.security import new_token
 from parley.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-
-GUEST_COOKIE = "parley_guest"
-# A guest who comes back within a year is the same guest (for polls, the waiting room…).
-GUEST_COOKIE_SECONDS = 365 * 86400
 
 
 class NameForm(BaseModel):
@@ -273,7 +268,11 @@ async def _attempt(
 
     `asked` tells whether the person sent the form (a first visit is not scolded).
     """
-    guest_id = request.cookies.get(GUEST_COOKIE) or new_token(nbytes=12)
+    secret: str = request.app.state.secret
+    guest_key = guests.read_cookie(secret, request.cookies.get(guests.GUEST_COOKIE))
+    fresh_guest = guest_key is None
+    if guest_key is None:
+        guest_key = guests.new_key()
     settings = await service.effective_settings(db=db, room=room)
     context = {
         **_entry_context(request, room, viewer),
@@ -288,7 +287,7 @@ async def _attempt(
             db,
             room,
             viewer,
-            guest_id=guest_id,
+            guest_id=guests.public_id(secret, guest_key),
             name=name,
             access_code=access_code,
             ticket=request.cookies.get(WAIT_COOKIE),
@@ -314,11 +313,11 @@ async def _attempt(
         response = _redirect(f"/r/{room.slug}")
         set_path_cookie(response, request, JOIN_COOKIE, token, room)
         response.delete_cookie(WAIT_COOKIE, path=f"/r/{room.slug}")
-    if viewer is None and GUEST_COOKIE not in request.cookies:
+    if viewer is None and fresh_guest:
         response.set_cookie(
-            GUEST_COOKIE,
-            guest_id,
-            max_age=GUEST_COOKIE_SECONDS,
+            guests.GUEST_COOKIE,
+            guests.cookie_value(secret, guest_key),
+            max_age=guests.GUEST_COOKIE_SECONDS,
             path="/",
             httponly=True,
             samesite="lax",

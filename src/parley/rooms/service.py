@@ -316,6 +316,8 @@ async def join(
 ) -> tuple[JoinClaims, str]:
     """Decide whether this person enters `room` now; return their claims and join token.
 
+    `guest_id`: a guest's public id, derived from their signed guest cookie
+    (`parley.rooms.guests`), never a value the browser chose; None gives a fresh one.
     `invited`: someone in the meeting asked this member in and they accepted, which lets
     them past the access code and the waiting room, as a moderator's admission would.
 
