@@ -64,12 +64,16 @@ def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
         "connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; "
         f"frame-src {frames}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     )
-    return [
+    headers = [
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
         (b"x-frame-options", b"DENY"),
         (b"content-security-policy", policy.encode()),
     ]
+    if settings.effective_public_url.startswith("https://"):
+        # Served over HTTPS: browsers must never fall back to plain HTTP for this host.
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    return headers
 
 
 class LanguageMiddleware:

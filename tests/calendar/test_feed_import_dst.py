@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import httpx
@@ -271,5 +272,28 @@ async def test_importing_ics_files(app: FastAPI) -> None:
         assert "730" in too_many.json()["detail"]
         async with app.state.sessionmaker() as db:
             assert await db.scalar(select(func.count()).select_from(CalendarEvent)) == 2
+    finally:
+        await ada.aclose()
+
+
+async def test_an_import_answers_what_it_saved_when_the_log_records_it(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Servers log at INFO: the import's own log line must not turn its success into an error.
+    caplog.set_level(logging.INFO, logger="parley")
+    await _people(app)
+    ada, headers = await client_for(app, "ada@example.org")
+    try:
+        content = ONE_EVENT.replace(b"ATTENDEE;CUTYPE=RESOURCE:mailto:visio@example.org\r\n", b"")
+        imported = await ada.post(
+            "/api/v1/calendar/import",
+            files={"file": ("agenda.ics", content, "text/calendar")},
+            data={"timezone": "Europe/Paris"},
+            headers=headers,
+        )
+        assert imported.status_code == 200, imported.text
+        assert imported.json() == {"created": 2, "updated": 0, "conference_errors": []}
+        logged = [r for r in caplog.records if r.getMessage() == "calendar imported"]
+        assert [(r.events_created, r.events_updated) for r in logged] == [(2, 0)]  # type: ignore[attr-defined]
     finally:
         await ada.aclose()

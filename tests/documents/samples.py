@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 COLOURS = [(0.16, 0.34, 0.85), (0.75, 0.22, 0.17), (0.12, 0.55, 0.3), (0.85, 0.54, 0.0)]
@@ -102,6 +103,33 @@ def zip_bomb() -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", b"\x00" * (150 * 1024 * 1024))
     return buffer.getvalue()
+
+
+def odt_with_huge_mimetype(path: Path, *, megabytes: int = 256, padding: int = 3) -> Path:
+    """An OpenDocument text whose `mimetype` entry unpacks to `megabytes` MB (its type, then
+    zeros), padded with `padding` MB that do not compress: within the ratio a zip bomb is
+    told by, yet far larger unpacked than packed. Written in pieces, never held in memory."""
+    import os
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("mimetype", "w") as entry:
+            entry.write(b"application/vnd.oasis.opendocument.text")
+            zeros = b"\x00" * (1024 * 1024)
+            for _ in range(megabytes):
+                entry.write(zeros)
+        archive.writestr("content.xml", "<office:document-content/>")
+        info = zipfile.ZipInfo("Pictures/noise.bin")
+        info.compress_type = zipfile.ZIP_STORED
+        archive.writestr(info, os.urandom(padding * 1024 * 1024))
+    return path
+
+
+def odt(path: Path) -> Path:
+    """A (minimal) OpenDocument text, told by its `mimetype` entry."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return path
 
 
 def pptx(slides: int = 3) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -173,4 +174,38 @@ def test_a_conversion_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
             result = _wait_done(board, response.json()["id"], timeout=30)
             assert result["status"] == "failed"
             assert "took too long" in result["error"]
+            ada.participant.close()
+
+
+def _peak_memory(server: ParleyServer) -> int:
+    """The server process's peak resident memory so far, in bytes (Linux's VmHWM)."""
+    assert server.process is not None
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+def test_an_office_file_that_unpacks_huge_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    crafted = samples.odt_with_huge_mimetype(tmp_path / "crafted.odt", megabytes=256).read_bytes()
+    with ParleyServer(tmp_path) as server:
+        make_member(server, "ada@example.org", "Ada", admin=True)
+        with httpx.Client(base_url=server.url, timeout=30) as owner:
+            login(server, owner)
+            room = owner.post("/api/v1/rooms", json={"name": "Crafted"}).json()
+            owner.post(f"/api/v1/rooms/{room['id']}/open")
+            ada = enter(server, owner, room)
+            before = _peak_memory(server)
+            with ThreadPoolExecutor(1) as pool:
+                answer = pool.submit(_upload, ada, "report.odt", crafted)
+                # The server answers others meanwhile.
+                with httpx.Client(base_url=server.url, timeout=10) as other:
+                    while not answer.done():
+                        assert other.get("/healthz").status_code == 200
+                response = answer.result()
+            assert response.status_code == 415, response.text
+            assert "Parley cannot show this kind of file." in response.json()["detail"]
+            # The entry's 256 MB were never unpacked in the web process.
+            grown = _peak_memory(server) - before
+            assert grown < 64 * 1024 * 1024, f"the server grew by {grown / 1e6:.0f} MB"
+            assert owner.get("/healthz").status_code == 200
             ada.participant.close()

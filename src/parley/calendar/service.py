@@ -751,7 +751,15 @@ async def import_file(
         known = {a.email: a for a in event.attendees}
         event.attendees[:] = [known.get(p.email) or _attendee(p) for p in people]
     await db.commit()
-    log.info("calendar imported", extra={"user": user.id, "created": result.created})
+    log.info(
+        "calendar imported",
+        extra={
+            "user": user.id,
+            # Not "created": that is the log record's own time, and logging refuses it.
+            "events_created": result.created,
+            "events_updated": result.updated,
+        },
+    )
     return result
 
 

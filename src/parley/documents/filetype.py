@@ -6,6 +6,7 @@ Kept free of heavy imports: the render process and the upload view both use it.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,9 @@ OFFICE_KINDS = frozenset({"pptx", "docx", "odp", "odt"})
 ZIP_MAX_ENTRIES = 10_000
 ZIP_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
 ZIP_MAX_RATIO = 200
+# An OpenDocument's `mimetype` entry holds its type and nothing else: only this much of it is
+# ever unpacked, however large the entry says it is.
+MIMETYPE_MAX = 100
 
 OPENDOCUMENT = {
     b"application/vnd.oasis.opendocument.presentation": "odp",
@@ -31,7 +35,11 @@ class ZipBomb(Exception):
 
 
 def sniff(path: Path) -> Kind:
-    """Tell the kind of the file at `path` from its first bytes (and a zip's directory)."""
+    """Tell the kind of the file at `path` from its first bytes (and a zip's directory).
+
+    Reads a few hundred bytes at most, of the file and of any one zip entry; still, it does
+    blocking reads: call it in a thread, never on the event loop.
+    """
     with path.open("rb") as file:
         head = file.read(64)
     if head.startswith(b"%PDF-"):
@@ -65,7 +73,10 @@ def _office(path: Path) -> Kind:
                 raise ZipBomb(path.name)
             names = {entry.filename for entry in entries}
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].strip()
+                # Never read() an entry whole: a small file may unpack to gigabytes here.
+                with archive.open("mimetype") as entry:
+                    mimetype = entry.read(MIMETYPE_MAX + 1)
+                mimetype = mimetype.strip() if len(mimetype) <= MIMETYPE_MAX else b""
                 if mimetype in OPENDOCUMENT:
                     kind: Kind = "odp" if OPENDOCUMENT[mimetype] == "odp" else "odt"
                     return kind
@@ -74,6 +85,6 @@ def _office(path: Path) -> Kind:
                     return "pptx"
                 if "word/document.xml" in names:
                     return "docx"
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error) as error:
         raise NotADocument(path.name) from error
     raise NotADocument(path.name)

@@ -249,7 +249,7 @@ async def add_presentation(
     db.add(document)
     await db.flush()
     target = storage.original(root, claims.room_id, document.id)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
     await asyncio.to_thread(shutil.move, source, target)
     await jobs.enqueue(
         db=db,
@@ -267,7 +267,7 @@ async def add_presentation(
     try:
         await _changed(db, bus, claims.room_id)
     except Exception:
-        storage.remove(root, claims.room_id, document.id)
+        await asyncio.to_thread(storage.remove, root, claims.room_id, document.id)
         raise
     return document
 
@@ -292,7 +292,8 @@ async def delete_presentation(
         row.presentation_id = None
         row.page = 1
     await _changed(db, bus, claims.room_id)
-    storage.remove(root, claims.room_id, presentation_id)
+    # Removing a folder of rendered pages is disk work: a thread's, not the event loop's.
+    await asyncio.to_thread(storage.remove, root, claims.room_id, presentation_id)
 
 
 def presentation_view(document: Presentation) -> dict[str, Any]:

@@ -6,6 +6,7 @@ still in the meeting); uploading is for moderators, who present.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -37,6 +38,8 @@ router = APIRouter(include_in_schema=False)
 
 # Characters kept in a file name shown to people and offered for download.
 UNSAFE_NAME = re.compile(r"[^\w .,()+-]")
+# An upload is written to disk in pieces of about this size, each in a thread.
+WRITE_BYTES = 1024 * 1024
 
 
 class TooLarge(ParleyError):
@@ -115,18 +118,30 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
     incoming = storage.incoming(root) / secrets.token_hex(16)
     try:
         size = 0
-        with incoming.open("wb") as file:
+        # Disk writes, like every other look at the file, happen in a thread: a slow disk
+        # must not hold up the event loop and everyone else's requests.
+        file = await asyncio.to_thread(incoming.open, "wb")
+        try:
+            pending: list[bytes] = []
+            buffered = 0
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
                     raise TooLarge(
                         N_("This file is larger than %(limit)s MB, the limit."), limit=megabytes
                     )
-                file.write(chunk)
+                pending.append(chunk)
+                buffered += len(chunk)
+                if buffered >= WRITE_BYTES:
+                    await asyncio.to_thread(file.writelines, pending)
+                    pending, buffered = [], 0
+            await asyncio.to_thread(file.writelines, pending)
+        finally:
+            await asyncio.to_thread(file.close)
         if size == 0:
             raise Invalid(N_("This file is empty."), code="empty")
         try:
-            kind = sniff(incoming)
+            kind = await asyncio.to_thread(sniff, incoming)
         except ZipBomb as error:
             raise Unsupported(service.CONVERSION_ERRORS["bomb"], code="bomb") from error
         except NotADocument as error:
@@ -143,10 +158,14 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
             root=root,
         )
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(incoming)
+        await asyncio.to_thread(_discard, incoming)
     await wake(request.app.state.bus)
     return JSONResponse(service.presentation_view(document), status_code=201)
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 async def _document(room: Room, presentation_id: int, db: DbSession) -> Presentation:
