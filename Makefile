@@ -29,7 +29,10 @@ python: .venv/.synced
 	@touch $@
 
 frontend: src/parley/static/dist/.built
-src/parley/static/dist/.built: package.json package-lock.json frontend/build.mjs $(shell find frontend/src -type f)
+# The browser's copy of the close codes and event kinds, generated from the Python source.
+frontend/src/generated/protocol.js: .venv/.synced src/parley/codegen.py src/parley/sockets.py src/parley/meetings/events.py
+	$(RUN) python -m parley.codegen
+src/parley/static/dist/.built: package.json package-lock.json frontend/build.mjs frontend/src/generated/protocol.js $(shell find frontend/src -type f)
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --silent build
 	@touch $@

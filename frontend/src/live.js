@@ -1,9 +1,8 @@
 // A WebSocket that reconnects by itself, with jittered exponential backoff.
+import { FINAL_CLOSE_CODES } from "./generated/protocol.js";
+
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
-// Close codes after which coming back is pointless: removed, the meeting ended, or the
-// meeting was opened in another tab.
-const FINAL_CLOSE_CODES = new Set([4001, 4004, 4005]);
 
 export function connect(path, { onMessage, onOpen = () => {}, onStatus = () => {} }) {
   let attempt = 0;

@@ -1,6 +1,7 @@
 // The meeting page: participants and their states, chat, raised hands and moderation,
 // kept in step with the server over the room's socket (protocol in parley/meetings/protocol.py).
 import { _ } from "./i18n.js";
+import { EVENT_KINDS } from "./generated/protocol.js";
 import { connect } from "./live.js";
 import { Media } from "./media/index.js";
 import { Polls } from "./polls.js";
@@ -284,6 +285,7 @@ function applyEvent(event) {
       if (event.kind.startsWith("poll.")) polls.event(event.kind, data);
       else if (event.kind === "video") sharedVideo.update(data.video || null);
       else if (event.kind === "media") media.mediaMoved(data);
+      else if (!EVENT_KINDS.includes(event.kind)) console.warn("Unknown meeting event:", event.kind);
       break;
   }
 }

@@ -32,6 +32,7 @@ from parley.jobs.kinds import handlers as job_handlers
 from parley.jobs.worker import JobContext, SystemClock, Worker
 from parley.media.sfu import Sfu
 from parley.meetings import pages as meeting_pages
+from parley.meetings import socket as meeting_socket
 from parley.meetings.hub import Hubs
 from parley.people import live as people_live
 from parley.people import pages as people_pages
@@ -42,7 +43,6 @@ from parley.providers import views as provider_views
 from parley.providers.http import create_client as create_http_client
 from parley.providers.service import ProviderRuntime
 from parley.ratelimit import RateLimiter
-from parley.rooms import live as room_live
 from parley.rooms import pages as room_pages
 from parley.rooms import views as room_views
 from parley.sessions import pages as session_pages
@@ -273,7 +273,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(room_pages.router)
-    app.include_router(room_live.router)
+    app.include_router(meeting_socket.router)
     app.include_router(people_views.router)
     app.include_router(people_pages.router)
     app.include_router(people_live.router)

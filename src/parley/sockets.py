@@ -1,17 +1,87 @@
-"""What every long-lived WebSocket of Parley does the same way: one writer task per socket
-sending its bounded outbox in order, and a last moment for it when the server closes."""
+"""What every long-lived WebSocket of Parley does the same way.
+
+Parley has three: `/live` (a member's presence, calls and invitations), the meeting socket
+`/r/<slug>/live` and a shared document's Yjs socket. All of them refuse other sites (the
+Origin check), close with the same codes (the browser reads them from a module generated from
+`CloseCode`, see `parley.codegen`), limit what a client sends with a token bucket, and write
+through one task per socket that sends a bounded outbox in order.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
+from enum import IntEnum
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
 # How long a socket being closed by the server may take to send what is queued for it.
 DRAIN_SECONDS = 2.0
+
+
+class CloseCode(IntEnum):
+    """Why the server closed a socket: 1000-1015 are WebSocket's, 4000-4999 Parley's own.
+
+    The browser reconnects after any code but REMOVED, ENDED and SUPERSEDED (see `FINAL`).
+    """
+
+    NORMAL = 1000
+    # A connection from another site, or with nothing to watch.
+    POLICY_VIOLATION = 1008
+    TOO_LARGE = 1009
+    # A moderator took this person out of the meeting.
+    REMOVED = 4001
+    # The client did not read its messages fast enough; it reconnects and catches up.
+    TOO_SLOW = 4002
+    # The client kept sending more than its share.
+    FLOODING = 4003
+    # The meeting is over.
+    ENDED = 4004
+    # The same person opened the meeting elsewhere (another tab): the newest socket wins.
+    SUPERSEDED = 4005
+    # The person is not (or no longer) in the meeting this document belongs to.
+    NOT_IN_MEETING = 4006
+    # Too many sockets from one address without a login.
+    TOO_MANY = 4007
+
+
+# After these, the browser does not reconnect: it tells the person why.
+FINAL = frozenset({CloseCode.REMOVED, CloseCode.ENDED, CloseCode.SUPERSEDED})
+
+
+def origin_ok(websocket: WebSocket) -> bool:
+    """Refuse cross-site WebSocket hijacking: browsers always send Origin on WebSockets."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    host = websocket.headers.get("host", "")
+    public = websocket.app.state.settings.effective_public_url.split("://", 1)[-1]
+    return origin.split("://", 1)[-1] in {host, public}
+
+
+class Bucket:
+    """A token bucket: `burst` messages at once, then `rate` per second."""
+
+    __slots__ = ("burst", "rate", "refilled", "tokens")
+
+    def __init__(self, burst: float, rate: float) -> None:
+        self.burst = burst
+        self.rate = rate
+        self.tokens = float(burst)
+        self.refilled = time.monotonic()
+
+    def take(self, cost: float = 1.0) -> bool:
+        """Take `cost` tokens if there are that many (refilled for the time since the last)."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.refilled) * self.rate)
+        self.refilled = now
+        if self.tokens < cost:
+            return False
+        self.tokens -= cost
+        return True
 
 
 async def write_outbox(

@@ -9,7 +9,23 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
+from parley.meetings import events
 from tests.browser.server import ParleyServer
+
+
+def check_message(message: dict[str, Any]) -> None:
+    """Fail on a message the server does not declare: an event of an unknown kind, or data
+    its kind's model refuses (a field missing, extra or of another type)."""
+    if message["type"] == "event":
+        assert message["kind"] in events.EVENTS, f"undeclared event kind: {message}"
+        events.EVENTS[message["kind"]].model_validate(message["data"])
+    elif message["type"] == "signal":
+        assert "to" not in message, message
+        events.Signalled.model_validate(message)
+    elif message["type"] == "reaction":
+        events.Reaction.model_validate(message)
+    else:
+        assert message["type"] in events.OTHER_MESSAGES, f"undeclared message: {message}"
 
 
 class Participant:
@@ -62,6 +78,7 @@ class Participant:
     def receive(self, timeout: float = 5) -> dict[str, Any]:
         assert self.connection is not None
         message: dict[str, Any] = json.loads(self.connection.recv(timeout=timeout))
+        check_message(message)
         if message["type"] == "event":
             assert message["id"] == self.last_event + 1, (message, self.last_event)
             self.last_event = message["id"]

@@ -6,14 +6,13 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import { FINAL_CLOSE_CODES } from "../generated/protocol.js";
 
 const SYNC = 0;
 const AWARENESS = 1;
 const CONTROL = 100;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
-// Removed, the meeting ended, or opened in another tab: coming back is pointless.
-const FINAL_CLOSE_CODES = new Set([4001, 4004, 4005]);
 
 export class DocSocket {
   constructor(path, { onControl = () => {}, onStatus = () => {}, onSynced = () => {} } = {}) {

@@ -30,9 +30,9 @@ from parley.documents.render import office_available
 from parley.errors import N_, Forbidden, Invalid, NotFound, ParleyError
 from parley.jobs.worker import wake
 from parley.rooms import service as rooms
-from parley.rooms.live import JOIN_COOKIE, POLICY_VIOLATION, origin_ok
 from parley.rooms.models import Room, RoomParticipant
-from parley.rooms.service import JoinClaims
+from parley.rooms.service import JOIN_COOKIE, JoinClaims
+from parley.sockets import CloseCode, origin_ok
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,13 +56,13 @@ class Unsupported(ParleyError):
 async def shared_document(websocket: WebSocket, slug: str, name: str) -> None:
     """A participant's socket on the room's notes or board (parley.documents.protocol)."""
     if name not in DOCUMENTS or not origin_ok(websocket):
-        await websocket.close(code=POLICY_VIOLATION)
+        await websocket.close(code=CloseCode.POLICY_VIOLATION)
         return
     async with websocket.app.state.sessionmaker() as db:
         room = await rooms.get_by_slug(db=db, slug=slug)
         claims = rooms.read_join(websocket.app.state.secret, websocket.cookies.get(JOIN_COOKIE, ""))
         if room is None or claims is None or claims.room_id != room.id:
-            await websocket.close(code=POLICY_VIOLATION)
+            await websocket.close(code=CloseCode.POLICY_VIOLATION)
             return
     await websocket.accept()
     await websocket.app.state.documents.serve(websocket, claims, name)

@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +44,10 @@ from parley.bus import Bus, SubscriptionOverflow
 from parley.documents import protocol, service, store
 from parley.documents.protocol import MESSAGE_AWARENESS, MESSAGE_CONTROL, MESSAGE_SYNC
 from parley.errors import N_, ParleyError
-from parley.rooms import service as rooms
+from parley.meetings import events
+from parley.rooms import channel
 from parley.rooms.service import JoinClaims
-from parley.sockets import let_writer_finish, write_outbox
+from parley.sockets import Bucket, CloseCode, let_writer_finish, write_outbox
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +80,6 @@ COMPACT_AFTER = 200
 LINGER_SECONDS = 5.0
 # How long stopping the process waits for rooms to store what they hold.
 STOP_SECONDS = 10.0
-# WebSocket close codes (4000-4999 are the application's own; see parley.meetings.hub).
-CLOSE_REMOVED = 4001
-CLOSE_TOO_SLOW = 4002
-CLOSE_FLOODING = 4003
-CLOSE_ENDED = 4004
-CLOSE_NOT_IN_MEETING = 4006
-CLOSE_TOO_LARGE = 1009
 # Cursor colours, readable on white, one per participant.
 COLOURS = [
     "#2856d8",
@@ -105,27 +98,6 @@ COLOURS = [
 def colour(participant_id: str) -> str:
     digest = hashlib.sha256(participant_id.encode()).digest()
     return COLOURS[digest[0] % len(COLOURS)]
-
-
-class _Bucket:
-    """A token bucket: `burst` at once, then `rate` per second."""
-
-    __slots__ = ("burst", "rate", "refilled", "tokens")
-
-    def __init__(self, burst: float, rate: float) -> None:
-        self.burst = burst
-        self.rate = rate
-        self.tokens = burst
-        self.refilled = time.monotonic()
-
-    def take(self, amount: float = 1.0) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.refilled) * self.rate)
-        self.refilled = now
-        if self.tokens < amount:
-            return False
-        self.tokens -= amount
-        return True
 
 
 def _translated(peer: Peer, message: str | None, params: dict[str, Any] | None) -> str | None:
@@ -161,8 +133,8 @@ class Peer:
         self.close_code: int | None = None
         # Awareness client ids this socket speaks for, with their last clock.
         self.clocks: dict[int, int] = {}
-        self.messages = _Bucket(MESSAGE_BURST, MESSAGES_PER_SECOND)
-        self.bytes = _Bucket(BYTE_BURST, BYTES_PER_SECOND)
+        self.messages = Bucket(MESSAGE_BURST, MESSAGES_PER_SECOND)
+        self.bytes = Bucket(BYTE_BURST, BYTES_PER_SECOND)
         self.strikes = 0
 
     @property
@@ -192,7 +164,7 @@ class Peer:
         try:
             self.outbox.put_nowait(message)
         except asyncio.QueueFull:
-            self.close(CLOSE_TOO_SLOW)
+            self.close(CloseCode.TOO_SLOW)
 
     async def send(self, message: bytes) -> None:
         self.offer(message)
@@ -284,7 +256,7 @@ class DocRoom:
             async with (
                 self.yroom,
                 self.rooms.bus.subscribe(self.channel) as updates,
-                self.rooms.bus.subscribe(rooms.channel(self.room_id)) as meeting,
+                self.rooms.bus.subscribe(channel.name(self.room_id)) as meeting,
             ):
                 await self._load()
                 await self._publish(service.BUS_QUERY, self.ydoc.get_state())
@@ -303,7 +275,7 @@ class DocRoom:
             self.closing.set()
             self.ready.set()
             for peer in list(self.peers):
-                peer.close(CLOSE_TOO_SLOW)
+                peer.close(CloseCode.TOO_SLOW)
             with anyio.CancelScope(shield=True):
                 await self._flush(final=True)
             self.rooms.forget(self)
@@ -360,12 +332,12 @@ class DocRoom:
         """Handle one message from `peer`; return what YRoom should handle, if anything."""
         if len(data) > MAX_MESSAGE_BYTES:
             peer.error("too_large", N_("This change is too large to be shared."))
-            peer.close(CLOSE_TOO_LARGE)
+            peer.close(CloseCode.TOO_LARGE)
             return None
         if not (peer.messages.take() and peer.bytes.take(len(data))):
             peer.strikes += 1
             if peer.strikes >= FLOOD_STRIKES:
-                peer.close(CLOSE_FLOODING)
+                peer.close(CloseCode.FLOODING)
             return None
         if not data:
             return None
@@ -537,27 +509,26 @@ class DocRoom:
         """Follow the meeting: roles that change, people removed, the meeting's end."""
         async for raw in subscription:
             try:
-                message = json.loads(raw)
-            except ValueError:
+                message = events.channel_message.validate_json(raw)
+            except ValidationError:
                 continue
-            if message.get("type") == "closed":
+            if isinstance(message, channel.Closed):
                 for peer in list(self.peers):
-                    peer.close(CLOSE_ENDED)
+                    peer.close(CloseCode.ENDED)
                 continue
-            if message.get("type") != "event":
+            if not isinstance(message, events.Published):
                 continue
-            kind = message.get("kind")
-            data = message.get("data") or {}
+            kind, data = message.kind, message.data
             for peer in list(self.peers):
                 if peer.participant_id != data.get("id"):
                     continue
-                if kind == "updated" and data.get("role") and data["role"] != peer.role:
+                if kind == events.Updated.KIND and data.get("role") and data["role"] != peer.role:
                     peer.role = data["role"]
                     peer.control(self.state(peer))
-                elif kind == "removed":
-                    peer.close(CLOSE_REMOVED)
-                elif kind == "left":
-                    peer.close(CLOSE_NOT_IN_MEETING)
+                elif kind == events.Removed.KIND:
+                    peer.close(CloseCode.REMOVED)
+                elif kind == events.Left.KIND:
+                    peer.close(CloseCode.NOT_IN_MEETING)
 
     # Telling the browsers
 
@@ -730,7 +701,7 @@ class SharedRooms:
             payload = {"type": "error", "code": refusal.code, "message": message}
             with contextlib.suppress(Exception):
                 await websocket.send_bytes(control(payload))
-            code = CLOSE_ENDED if refusal.code == "meeting_ended" else CLOSE_NOT_IN_MEETING
+            code = CloseCode.ENDED if refusal.code == "meeting_ended" else CloseCode.NOT_IN_MEETING
             await websocket.close(code=code)
             return
         try:

@@ -20,14 +20,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from parley.bus import Bus
 from parley.errors import N_, ParleyError
 from parley.media.janus import JanusClient, JanusError, JanusUnreachable, Node, sign_token
 from parley.rooms import service as rooms
@@ -112,13 +111,17 @@ class Sfu:
 
     # Switching a meeting
 
-    async def consider(self, *, db: AsyncSession, bus: Bus, room_id: int) -> None:
-        """After someone joined: move the meeting to the SFU if it is due to go there."""
+    async def consider(self, *, db: AsyncSession, room_id: int) -> str | None:
+        """After someone joined: move the meeting to the SFU if it is due to go there.
+
+        Returns the node it was given, written but not committed: the caller commits it with
+        the event that tells the pages (`parley.meetings.events.Media`).
+        """
         if not self.enabled:
-            return
+            return None
         room = await db.get(Room, room_id, populate_existing=True)
         if room is None or not room.is_open or uses_sfu(room):
-            return
+            return None
         settings = await rooms.effective_settings(db=db, room=room)
         if not settings["media_server"]:
             count = await db.scalar(
@@ -130,21 +133,19 @@ class Sfu:
                 )
             )
             if (count or 0) < self.settings.sfu_threshold:
-                return
+                return None
         node = await self._pick(db)
         if node is None:
             log.warning(
                 "no media server answers: the meeting stays peer to peer",
                 extra={"room_id": room.id},
             )
-            return
-        await self._assign(db, bus, room, node, moving=False)
+            return None
+        return node if await self._assign(db, room, node, moving=False) else None
 
-    async def _assign(
-        self, db: AsyncSession, bus: Bus, room: Room, node: str, *, moving: bool
-    ) -> bool:
-        from parley.meetings.service import Changes  # the hub's events; imported late (cycle)
-
+    async def _assign(self, db: AsyncSession, room: Room, node: str, *, moving: bool) -> bool:
+        """Give the meeting `node` unless another process switched or moved it first (then
+        the transaction is rolled back); not committed."""
         condition = (
             Room.sfu_node == room.sfu_node  # still on the node found dead
             if moving
@@ -158,9 +159,6 @@ class Sfu:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             await db.rollback()  # another process switched or moved it first
             return False
-        changes = Changes(db, room.id)
-        await changes.add("media", {"transport": "sfu", "node": node})
-        await changes.commit(bus)
         log.info(
             "meeting media on the SFU", extra={"room_id": room.id, "node": node, "moved": moving}
         )
@@ -176,9 +174,18 @@ class Sfu:
     # A page's way in
 
     async def browser_config(
-        self, *, db: AsyncSession, bus: Bus, room: Room, participant_id: str
+        self,
+        *,
+        db: AsyncSession,
+        room: Room,
+        participant_id: str,
+        moved: Callable[[str], Awaitable[None]],
     ) -> dict[str, Any]:
-        """Where and with what this participant's page publishes and subscribes."""
+        """Where and with what this participant's page publishes and subscribes.
+
+        When the meeting's node does not answer, the meeting moves to another: `moved(node)`
+        commits that with the event that tells the pages, before the new node is asked.
+        """
         number = janus_room(room)
         tried: list[str] = []
         while True:
@@ -204,7 +211,8 @@ class Sfu:
                     raise SfuUnavailable(
                         N_("The media server does not answer. Trying again in a moment…")
                     ) from exc
-                await self._assign(db, bus, room, other, moving=True)
+                if await self._assign(db, room, other, moving=True):
+                    await moved(other)
                 await db.refresh(room)
             except JanusError as exc:
                 log.error("media server refused", extra={"node": node, "error": str(exc)})

@@ -13,9 +13,8 @@ from parley.media.ice import ice_servers
 from parley.media.sfu import Sfu, uses_sfu
 from parley.meetings import polls, service
 from parley.rooms import service as rooms
-from parley.rooms.live import JOIN_COOKIE
 from parley.rooms.models import Room
-from parley.rooms.service import JoinClaims
+from parley.rooms.service import JOIN_COOKIE, JoinClaims
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,9 +58,14 @@ async def media_settings(slug: str, request: Request, db: DbSession) -> JSONResp
         # The way in is for people in the meeting (a removed one gets no new token).
         if await service.participant(db=db, claims=claims) is None:
             raise Forbidden(N_("You are no longer in this meeting."), code="not_in_meeting")
+        bus = request.app.state.bus
+
+        async def moved(node: str) -> None:
+            await service.media_moved(db=db, bus=bus, room_id=room.id, node=node)
+
         body.update(
             await sfu.browser_config(
-                db=db, bus=request.app.state.bus, room=room, participant_id=claims.participant_id
+                db=db, room=room, participant_id=claims.participant_id, moved=moved
             )
         )
     return JSONResponse(body, headers={"cache-control": "no-store"})

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.bus import Bus
 from parley.db import utcnow
 from parley.errors import N_, NotFound
-from parley.meetings import protocol
+from parley.meetings import access, events, protocol
+from parley.meetings.events import Changes
 from parley.meetings.models import Poll, PollAnswer
-from parley.meetings.service import Changes, Refused, _actor, _current_room, _moderator
 from parley.rooms.models import Room, RoomParticipant
 from parley.rooms.service import JoinClaims
 
@@ -90,8 +90,8 @@ async def _moderator_ids(db: AsyncSession, room: Room) -> list[str]:
 async def start(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, poll: protocol.PollStart
 ) -> None:
-    room = await _current_room(db, claims)
-    me = await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    me = await access.moderator(db, claims)
     open_poll = await db.scalar(
         select(Poll.id).where(
             Poll.room_id == room.id,
@@ -100,7 +100,9 @@ async def start(
         )
     )
     if open_poll is not None:
-        raise Refused(N_("Close the current poll before starting another."), code="poll_open")
+        raise access.Refused(
+            N_("Close the current poll before starting another."), code="poll_open"
+        )
     row = Poll(
         room_id=room.id,
         meeting_number=room.meeting_number,
@@ -117,9 +119,9 @@ async def start(
     db.add(row)
     await db.flush()
     changes = Changes(db, room.id)
-    await changes.add("poll.started", poll_view(row))
+    await changes.add(events.PollStarted(**poll_view(row)))
     await changes.add(
-        "poll.results", await results(db, row), audience=await _moderator_ids(db, room)
+        events.PollResults(**await results(db, row)), audience=await _moderator_ids(db, room)
     )
     await changes.commit(bus)
 
@@ -133,26 +135,26 @@ async def answer(
     choices: list[int],
     text: str | None,
 ) -> None:
-    room = await _current_room(db, claims)
-    me = await _actor(db, claims)
+    room = await access.current_room(db, claims)
+    me = await access.actor(db, claims)
     poll = await _poll(db, claims, poll_id)
     if poll.state != "open":
-        raise Refused(N_("This poll is closed."), code="poll_closed")
+        raise access.Refused(N_("This poll is closed."), code="poll_closed")
     mine = select(PollAnswer.id).where(
         PollAnswer.poll_id == poll.id, PollAnswer.voter == me.participant_id
     )
     if await db.scalar(mine) is not None:
-        raise Refused(N_("You have already answered this poll."), code="already_answered")
+        raise access.Refused(N_("You have already answered this poll."), code="already_answered")
     if poll.kind == "choice":
         picked = sorted(set(choices))
         if not picked or any(c >= len(poll.options) for c in picked) or text:
-            raise Refused(N_("Pick one of the answers."), code="bad_answer")
+            raise access.Refused(N_("Pick one of the answers."), code="bad_answer")
         if len(picked) > 1 and not poll.multiple:
-            raise Refused(N_("This poll takes a single answer."), code="bad_answer")
+            raise access.Refused(N_("This poll takes a single answer."), code="bad_answer")
     else:
         picked = []
         if not text or choices:
-            raise Refused(N_("Write an answer first."), code="bad_answer")
+            raise access.Refused(N_("Write an answer first."), code="bad_answer")
     db.add(
         PollAnswer(
             poll_id=poll.id,
@@ -167,11 +169,13 @@ async def answer(
         await db.flush()
     except IntegrityError:
         await db.rollback()
-        raise Refused(N_("You have already answered this poll."), code="already_answered") from None
+        raise access.Refused(
+            N_("You have already answered this poll."), code="already_answered"
+        ) from None
     changes = Changes(db, room.id)
-    await changes.add("poll.answered", {"poll": poll.id}, audience=[me.participant_id])
+    await changes.add(events.PollAnswered(poll=poll.id), audience=[me.participant_id])
     await changes.add(
-        "poll.results", await results(db, poll), audience=await _moderator_ids(db, room)
+        events.PollResults(**await results(db, poll)), audience=await _moderator_ids(db, room)
     )
     await changes.commit(bus)
 
@@ -179,11 +183,11 @@ async def answer(
 async def close(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, poll_id: int, publish: bool
 ) -> None:
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     poll = await _poll(db, claims, poll_id)
     if poll.state == "published" or (poll.state == "closed" and not publish):
-        raise Refused(N_("This poll is closed."), code="poll_closed")
+        raise access.Refused(N_("This poll is closed."), code="poll_closed")
     poll.state = "published" if publish else "closed"
     poll.closed_at = poll.closed_at or utcnow()
     data: dict[str, Any] = {"poll": poll_view(poll)}
@@ -192,7 +196,7 @@ async def close(
         published.pop("answers", None)  # everyone sees the totals, not each person's answer
         data["results"] = published
     changes = Changes(db, room.id)
-    await changes.add("poll.closed", data)
+    await changes.add(events.PollClosed(**data))
     await changes.commit(bus)
 
 

@@ -26,13 +26,9 @@ From the server:
 - `welcome {version, you, last_event, participants, chat, locks, waiting?}`: the snapshot,
   after `hello` (or after a gap too large to replay).
 - `event {id, kind, data}`: a numbered change; ids grow by one per room, so a client knows
-  what it missed. Kinds: `joined`, `left`, `updated` (a participant's role or states),
-  `chat`, `chat.cleared`, `locks`, `hands.lowered`, `removed`, `ended`. An `updated` made by a
-  moderator (mute) names them in `by`: that participant's browser then stops its microphone.
-  Polls: `poll.started` (the poll, to all), `poll.answered` (to the voter), `poll.results`
-  (live counts, to moderators), `poll.closed` (to all, with the results when published).
-  Results of an anonymous poll carry counts and texts, never who answered.
-  `video {video}`: the shared video, or null (`welcome` has `server_time` to follow it by).
+  what it missed. Each kind and its `data` is a model of `parley.meetings.events` (joined,
+  updated, left, removed, chat, chat.cleared, locks, hands.lowered, poll.*, video, media,
+  and `none` for an event this participant may not see).
 - `signal {from, description?, candidate?, streams?, session?, to_session?}`: signalling
   from participant `from`.
 - `reaction {from, emoji}`: someone reacted (not numbered, not kept).

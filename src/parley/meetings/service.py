@@ -7,7 +7,6 @@ Rights come from the participant's row (a promotion lasts), never from the messa
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -18,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.bus import Bus
 from parley.db import utcnow
-from parley.errors import N_, Forbidden, NotFound, ParleyError
+from parley.errors import N_, Forbidden, NotFound
 from parley.media.sfu import uses_sfu
+from parley.meetings import access, events
+from parley.meetings.events import Changes, event_message, gap_message
 from parley.meetings.models import ChatMessage, MeetingEvent
 from parley.meetings.protocol import LOCKABLE
 from parley.rooms import service as rooms
@@ -34,11 +35,6 @@ CHAT_HISTORY = 200
 # Beyond this many missed events a reconnecting client gets a fresh snapshot instead (kept
 # below a socket's outbox limit, so a replay always fits in it).
 MAX_REPLAY = 400
-
-
-class Refused(ParleyError):
-    status_code = 403
-    code = "forbidden"
 
 
 def participant_view(row: RoomParticipant) -> dict[str, Any]:
@@ -66,50 +62,9 @@ def chat_view(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-def event_message(event: MeetingEvent) -> dict[str, Any]:
-    return {"type": "event", "id": event.seq, "kind": event.kind, "data": event.data}
-
-
-class Changes:
-    """Events written in one transaction, published once it commits."""
-
-    def __init__(self, db: AsyncSession, room_id: int) -> None:
-        self.db = db
-        self.room_id = room_id
-        self.events: list[MeetingEvent] = []
-
-    async def add(self, kind: str, data: dict[str, Any], audience: list[str] | None = None) -> None:
-        # Incrementing the room's counter locks its row: events commit in number order.
-        result = await self.db.execute(
-            update(Room)
-            .where(Room.id == self.room_id)
-            .values(event_seq=Room.event_seq + 1)
-            .returning(Room.event_seq)
-        )
-        seq = result.scalar_one()
-        event = MeetingEvent(room_id=self.room_id, seq=seq, kind=kind, data=data, audience=audience)
-        self.db.add(event)
-        self.events.append(event)
-
-    async def commit(self, bus: Bus) -> None:
-        await self.db.commit()
-        for event in self.events:
-            message = {**event_message(event), "audience": event.audience}
-            await bus.publish(rooms.channel(self.room_id), json.dumps(message).encode())
-
-
-async def _row(db: AsyncSession, room_id: int, participant_id: str) -> RoomParticipant | None:
-    return await db.scalar(
-        select(RoomParticipant).where(
-            RoomParticipant.room_id == room_id,
-            RoomParticipant.participant_id == participant_id,
-        )
-    )
-
-
 async def participant(*, db: AsyncSession, claims: JoinClaims) -> RoomParticipant | None:
     """This participant's row in the current meeting, if they are in it."""
-    row = await _row(db, claims.room_id, claims.participant_id)
+    row = await access.row(db, claims.room_id, claims.participant_id)
     return row if row is not None and row.meeting_number == claims.meeting_number else None
 
 
@@ -119,38 +74,17 @@ def current_video(room: Room) -> dict[str, Any] | None:
     return video if video and video.get("meeting") == room.meeting_number else None
 
 
-async def _current_room(db: AsyncSession, claims: JoinClaims) -> Room:
-    room = await db.get(Room, claims.room_id)
-    if room is None or not room.is_open or room.meeting_number != claims.meeting_number:
-        raise Refused(N_("The meeting has ended."), code="meeting_ended")
-    return room
-
-
-async def _actor(db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
-    row = await _row(db, claims.room_id, claims.participant_id)
-    if row is None or row.meeting_number != claims.meeting_number:
-        raise Refused(N_("You are no longer in this meeting."), code="not_in_meeting")
-    return row
-
-
-async def _moderator(db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
-    row = await _actor(db, claims)
-    if row.role != "moderator":
-        raise Refused(N_("Only moderators may do this."), code="not_moderator")
-    return row
-
-
 # Joining and leaving
 
 
 async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomParticipant:
     """Count a new connection of this participant; the first one makes them join."""
-    room = await _current_room(db, claims)
+    room = await access.current_room(db, claims)
     if claims.participant_id in (room.banned or []):
-        raise Refused(N_("A moderator removed you from this meeting."), code="banned")
+        raise access.Refused(N_("A moderator removed you from this meeting."), code="banned")
     settings = await rooms.effective_settings(db=db, room=room)
     changes = Changes(db, room.id)
-    row = await _row(db, room.id, claims.participant_id)
+    row = await access.row(db, room.id, claims.participant_id)
     now = utcnow()
     if row is not None and row.meeting_number != claims.meeting_number:
         await db.delete(row)
@@ -172,7 +106,7 @@ async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomPart
         )
         db.add(row)
         await db.flush()
-        await changes.add("joined", participant_view(row))
+        await changes.add(events.Joined(**participant_view(row)))
     else:
         row.connections += 1
         row.last_seen_at = now
@@ -183,7 +117,7 @@ async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomPart
 
 async def disconnect(*, db: AsyncSession, claims: JoinClaims) -> None:
     """Count one connection less; with none left, the grace period starts."""
-    row = await _row(db, claims.room_id, claims.participant_id)
+    row = await access.row(db, claims.room_id, claims.participant_id)
     if row is None or row.meeting_number != claims.meeting_number:
         return
     row.connections = max(0, row.connections - 1)
@@ -194,12 +128,12 @@ async def disconnect(*, db: AsyncSession, claims: JoinClaims) -> None:
 
 async def leave(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
     """The participant pressed Leave: they leave the list at once, without a grace period."""
-    row = await _row(db, claims.room_id, claims.participant_id)
+    row = await access.row(db, claims.room_id, claims.participant_id)
     if row is None or row.meeting_number != claims.meeting_number:
         return
     await db.delete(row)
     changes = Changes(db, claims.room_id)
-    await changes.add("left", {"id": claims.participant_id})
+    await changes.add(events.Left(id=claims.participant_id))
     await changes.commit(bus)
 
 
@@ -249,7 +183,7 @@ async def sweep(*, db: AsyncSession, bus: Bus, stale_after: timedelta) -> int:
             await db.rollback()
             continue
         changes = Changes(db, row.room_id)
-        await changes.add("left", {"id": row.participant_id})
+        await changes.add(events.Left(id=row.participant_id))
         await changes.commit(bus)
         removed += 1
     return removed
@@ -259,8 +193,8 @@ async def sweep(*, db: AsyncSession, bus: Bus, stale_after: timedelta) -> int:
 
 
 async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
-    room = await _current_room(db, claims)
-    me = await _actor(db, claims)
+    room = await access.current_room(db, claims)
+    me = await access.actor(db, claims)
     participants = (
         await db.scalars(
             select(RoomParticipant)
@@ -304,7 +238,7 @@ async def missed(
     *, db: AsyncSession, claims: JoinClaims, after: int
 ) -> list[dict[str, Any]] | None:
     """The events after `after` this participant may see, or None when a snapshot is needed."""
-    room = await _current_room(db, claims)
+    room = await access.current_room(db, claims)
     if after > room.event_seq or room.event_seq - after > MAX_REPLAY:
         return None
     events = (
@@ -320,7 +254,7 @@ async def missed(
     return [
         event_message(e)
         if e.audience is None or claims.participant_id in e.audience
-        else {"type": "event", "id": e.seq, "kind": "none", "data": {}}
+        else gap_message(e.seq)
         for e in events
     ]
 
@@ -331,18 +265,18 @@ async def missed(
 async def send_chat(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, text: str, to: str | None
 ) -> None:
-    room = await _current_room(db, claims)
-    me = await _actor(db, claims)
+    room = await access.current_room(db, claims)
+    me = await access.actor(db, claims)
     locks = room.locks or {}
     if me.role != "moderator" and locks.get("private_chat" if to else "chat"):
-        raise Refused(N_("A moderator has turned this chat off."), code="locked")
+        raise access.Refused(N_("A moderator has turned this chat off."), code="locked")
     recipient = None
     if to is not None:
-        recipient = await _row(db, room.id, to)
+        recipient = await access.row(db, room.id, to)
         if recipient is None or recipient.meeting_number != room.meeting_number:
-            raise Refused(N_("This person is not in the meeting."), code="no_recipient")
+            raise access.Refused(N_("This person is not in the meeting."), code="no_recipient")
         if to == me.participant_id:
-            raise Refused(N_("Choose someone else to write to."), code="no_recipient")
+            raise access.Refused(N_("Choose someone else to write to."), code="no_recipient")
     message = ChatMessage(
         room_id=room.id,
         sender_id=me.participant_id,
@@ -356,18 +290,18 @@ async def send_chat(
     await db.flush()
     changes = Changes(db, room.id)
     audience = [me.participant_id, recipient.participant_id] if recipient else None
-    await changes.add("chat", chat_view(message), audience)
+    await changes.add(events.Chat(**chat_view(message)), audience)
     await changes.commit(bus)
 
 
 async def set_hand(*, db: AsyncSession, bus: Bus, claims: JoinClaims, raised: bool) -> None:
-    room = await _current_room(db, claims)
-    me = await _actor(db, claims)
+    room = await access.current_room(db, claims)
+    me = await access.actor(db, claims)
     if (me.hand_raised_at is not None) == raised:
         return
     me.hand_raised_at = utcnow() if raised else None
     changes = Changes(db, room.id)
-    await changes.add("updated", participant_view(me))
+    await changes.add(events.Updated(**participant_view(me)))
     await changes.commit(bus)
 
 
@@ -381,28 +315,36 @@ async def update_state(
     screen: bool | None,
 ) -> None:
     """Record my microphone, camera and screen states; locks hold for non-moderators."""
-    room = await _current_room(db, claims)
-    me = await _actor(db, claims)
+    room = await access.current_room(db, claims)
+    me = await access.actor(db, claims)
     locks = room.locks or {}
     if me.role != "moderator":
         if muted is False and locks.get("microphone"):
-            raise Refused(N_("A moderator has turned microphones off."), code="locked")
+            raise access.Refused(N_("A moderator has turned microphones off."), code="locked")
         if camera and locks.get("camera"):
-            raise Refused(N_("A moderator has turned cameras off."), code="locked")
+            raise access.Refused(N_("A moderator has turned cameras off."), code="locked")
         if screen and locks.get("screen"):
-            raise Refused(N_("A moderator has turned screen sharing off."), code="locked")
+            raise access.Refused(N_("A moderator has turned screen sharing off."), code="locked")
     for name, value in (("muted", muted), ("camera", camera), ("screen", screen)):
         if value is not None:
             setattr(me, name, value)
     changes = Changes(db, room.id)
-    await changes.add("updated", participant_view(me))
+    await changes.add(events.Updated(**participant_view(me)))
+    await changes.commit(bus)
+
+
+async def media_moved(*, db: AsyncSession, bus: Bus, room_id: int, node: str) -> None:
+    """Commit the meeting's move to media server `node` (written by `parley.media.sfu`) with
+    the event that moves every page's media there."""
+    changes = Changes(db, room_id)
+    await changes.add(events.Media(transport="sfu", node=node))
     await changes.commit(bus)
 
 
 async def check_peer(*, db: AsyncSession, claims: JoinClaims, target: str) -> None:
     """Refuse unless both the sender and `target` are in this meeting (before signalling)."""
-    room = await _current_room(db, claims)
-    await _actor(db, claims)
+    room = await access.current_room(db, claims)
+    await access.actor(db, claims)
     await _target(db, room, target)
 
 
@@ -410,7 +352,7 @@ async def check_peer(*, db: AsyncSession, claims: JoinClaims, target: str) -> No
 
 
 async def _target(db: AsyncSession, room: Room, participant_id: str) -> RoomParticipant:
-    row = await _row(db, room.id, participant_id)
+    row = await access.row(db, room.id, participant_id)
     if row is None or row.meeting_number != room.meeting_number:
         raise NotFound(N_("This person is not in the meeting."), code="no_such_participant")
     return row
@@ -418,8 +360,8 @@ async def _target(db: AsyncSession, room: Room, participant_id: str) -> RoomPart
 
 async def mute(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str | None) -> None:
     """Mute one participant, or (no target) everyone but the moderators."""
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     if target is not None:
         rows = [await _target(db, room, target)]
     else:
@@ -439,28 +381,28 @@ async def mute(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str | 
     for row in rows:
         row.muted = True
         # `by`: the participant's browser turns its microphone off when someone else did this.
-        await changes.add("updated", {**participant_view(row), "by": claims.participant_id})
+        await changes.add(events.Updated(**participant_view(row), by=claims.participant_id))
     await changes.commit(bus)
 
 
 async def set_role(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, role: str
 ) -> None:
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     row = await _target(db, room, target)
     if role == "participant" and row.participant_id == f"u{room.owner_id}":
         raise Forbidden(N_("The room's owner always moderates it."), code="owner_stays")
     row.role = role
     changes = Changes(db, room.id)
-    await changes.add("updated", participant_view(row))
+    await changes.add(events.Updated(**participant_view(row)))
     await changes.commit(bus)
 
 
 async def remove(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, ban: bool) -> None:
     """Take a participant out of the meeting; with `ban`, they cannot come back to it."""
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     row = await _target(db, room, target)
     if row.participant_id == f"u{room.owner_id}":
         raise Forbidden(N_("The room's owner cannot be removed."), code="owner_stays")
@@ -468,18 +410,18 @@ async def remove(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str,
         room.banned = [*(room.banned or []), row.participant_id]
     await db.delete(row)
     changes = Changes(db, room.id)
-    await changes.add("removed", {"id": target, "ban": ban})
+    await changes.add(events.Removed(id=target, ban=ban))
     await changes.commit(bus)
 
 
 async def lock(*, db: AsyncSession, bus: Bus, claims: JoinClaims, locks: dict[str, bool]) -> None:
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     current = {k: bool((room.locks or {}).get(k)) for k in LOCKABLE}
     current.update({k: v for k, v in locks.items() if k in LOCKABLE})
     room.locks = current
     changes = Changes(db, room.id)
-    await changes.add("locks", current)
+    await changes.add(events.Locks(**current))
     if current["microphone"]:
         # Locking microphones mutes the participants who were speaking.
         for row in (
@@ -492,44 +434,44 @@ async def lock(*, db: AsyncSession, bus: Bus, claims: JoinClaims, locks: dict[st
             )
         ).all():
             row.muted = True
-            await changes.add("updated", {**participant_view(row), "by": claims.participant_id})
+            await changes.add(events.Updated(**participant_view(row), by=claims.participant_id))
     await changes.commit(bus)
 
 
 async def lower_hands(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     await db.execute(
         update(RoomParticipant)
         .where(RoomParticipant.room_id == room.id)
         .values(hand_raised_at=None)
     )
     changes = Changes(db, room.id)
-    await changes.add("hands.lowered", {})
+    await changes.add(events.HandsLowered())
     await changes.commit(bus)
 
 
 async def clear_chat(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     await db.execute(delete(ChatMessage).where(ChatMessage.room_id == room.id))
     changes = Changes(db, room.id)
-    await changes.add("chat.cleared", {})
+    await changes.add(events.ChatCleared())
     await changes.commit(bus)
 
 
 async def decide(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, entry: int, admit: bool
 ) -> None:
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     await rooms.decide(db=db, bus=bus, room=room, entry_id=entry, admit=admit)
 
 
 async def end(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
     """End the meeting for everyone: the room closes."""
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     await rooms.close_room(db=db, bus=bus, actor=None, room=room)
 
 

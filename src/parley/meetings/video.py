@@ -14,15 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.bus import Bus
 from parley.media import video as videos
-from parley.meetings.service import Changes, _current_room, _moderator, current_video
+from parley.meetings import access, events
+from parley.meetings.events import Changes
+from parley.meetings.service import current_video
 from parley.rooms.service import JoinClaims
 
 
 async def share(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, url: str, peertube_hosts: list[str]
 ) -> None:
-    room = await _current_room(db, claims)
-    me = await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    me = await access.moderator(db, claims)
     found = videos.parse(url, peertube_hosts=peertube_hosts)
     room.video = {
         **found,
@@ -40,8 +42,8 @@ async def share(
 async def control(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, playing: bool, position: float, rate: float
 ) -> None:
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     shown = current_video(room)
     if shown is None:
         return
@@ -56,13 +58,13 @@ async def control(
 
 
 async def stop(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
-    room = await _current_room(db, claims)
-    await _moderator(db, claims)
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
     room.video = None
     await _publish(db, bus, room.id, None)
 
 
 async def _publish(db: AsyncSession, bus: Bus, room_id: int, video: dict[str, Any] | None) -> None:
     changes = Changes(db, room_id)
-    await changes.add("video", {"video": video})
+    await changes.add(events.Video(video=video))
     await changes.commit(bus)

@@ -22,7 +22,7 @@ from parley.bus import Bus, SubscriptionOverflow
 from parley.csrf import SESSION_COOKIE
 from parley.people import service
 from parley.people.presence import Presence
-from parley.rooms.live import POLICY_VIOLATION, origin_ok
+from parley.sockets import CloseCode, origin_ok
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -43,7 +43,7 @@ class Watch(BaseModel):
 @router.websocket("/live")
 async def live(websocket: WebSocket) -> None:
     if not origin_ok(websocket):
-        await websocket.close(code=POLICY_VIOLATION)
+        await websocket.close(code=CloseCode.POLICY_VIOLATION)
         return
     sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
     bus: Bus = websocket.app.state.bus
@@ -53,7 +53,7 @@ async def live(websocket: WebSocket) -> None:
             db=db, token=websocket.cookies.get(SESSION_COOKIE, "")
         )
         if user is None:
-            await websocket.close(code=POLICY_VIOLATION)
+            await websocket.close(code=CloseCode.POLICY_VIOLATION)
             return
         hello = {
             "type": "hello",

@@ -14,8 +14,8 @@ from parley.errors import N_, NotFound, ParleyError
 from parley.forms import form_data
 from parley.people import service
 from parley.people.presence import Presence
-from parley.rooms.live import JOIN_COOKIE
 from parley.rooms.pages import set_path_cookie
+from parley.rooms.service import JOIN_COOKIE
 from parley.rooms.web import join
 from parley.templating import render
 

@@ -19,10 +19,15 @@ from parley.errors import N_, NotFound, ParleyError
 from parley.forms import form_data, parse
 from parley.meetings import service as meetings
 from parley.rooms import guests, policies, service
-from parley.rooms.live import JOIN_COOKIE, WAIT_COOKIE
 from parley.rooms.models import Room
 from parley.rooms.schemas import AccessCode, RoomSettings
-from parley.rooms.service import JOIN_TOKEN_SECONDS, RoomRefusal, WaitingForApproval
+from parley.rooms.service import (
+    JOIN_COOKIE,
+    JOIN_TOKEN_SECONDS,
+    WAIT_COOKIE,
+    RoomRefusal,
+    WaitingForApproval,
+)
 from parley.rooms.web import join, room_url
 from parley.templating import render
 

@@ -5,7 +5,6 @@ Events are published on the bus after the change is committed, on the channel of
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -22,7 +21,7 @@ from parley.accounts.models import User
 from parley.bus import Bus
 from parley.db import utcnow
 from parley.errors import N_, Conflict, Forbidden, Invalid, NotFound, ParleyError
-from parley.rooms import policies
+from parley.rooms import channel, policies
 from parley.rooms.models import Room, RoomParticipant, RoomShare, WaitingEntry
 from parley.security import constant_time_equal, new_token, token_hash
 
@@ -38,14 +37,6 @@ PRESENCE_GRACE = timedelta(seconds=75)
 
 Role = Literal["moderator", "participant"]
 Access = Literal["owner", "shared"]
-
-
-def channel(room_id: int) -> str:
-    return f"room:{room_id}"
-
-
-async def publish(bus: Bus, room_id: int, event: dict[str, Any]) -> None:
-    await bus.publish(channel(room_id), json.dumps(event).encode())
 
 
 def new_slug() -> str:
@@ -73,6 +64,12 @@ class WaitingForApproval(ParleyError):
         self.ticket = ticket
         self.entry_id = entry_id
         self.extra = {"waiting_ticket": ticket, "entry_id": entry_id}
+
+
+# The signed join token (`sign_join`), a path cookie of the room's pages; and the ticket of
+# someone waiting for a moderator to let them in.
+JOIN_COOKIE = "parley_join"
+WAIT_COOKIE = "parley_wait"
 
 
 @dataclass(frozen=True)
@@ -242,7 +239,7 @@ async def delete_room(*, db: AsyncSession, bus: Bus, actor: User, room: Room) ->
     await db.delete(room)
     await db.commit()
     if was_open:
-        await publish(bus, room_id, {"type": "closed", "reason": "deleted"})
+        await channel.publish(bus, room_id, channel.Closed(reason="deleted"))
 
 
 async def share(*, db: AsyncSession, actor: User, room: Room, email: str) -> User:
@@ -280,7 +277,7 @@ async def open_room(*, db: AsyncSession, bus: Bus, actor: User, room: Room) -> R
     room.meeting_number += 1
     room.opened_at = utcnow()
     await db.commit()
-    await publish(bus, room.id, {"type": "opened", "meeting": room.meeting_number})
+    await channel.publish(bus, room.id, channel.Opened(meeting=room.meeting_number))
     return room
 
 
@@ -294,7 +291,7 @@ async def close_room(*, db: AsyncSession, bus: Bus, actor: User | None, room: Ro
     await db.execute(delete(RoomParticipant).where(RoomParticipant.room_id == room.id))
     await db.execute(delete(WaitingEntry).where(WaitingEntry.room_id == room.id))
     await db.commit()
-    await publish(bus, room.id, {"type": "closed", "reason": "closed"})
+    await channel.publish(bus, room.id, channel.Closed(reason="closed"))
     return room
 
 
@@ -435,7 +432,7 @@ async def _pass_waiting_room(
     )
     db.add(entry)
     await db.commit()
-    await publish(bus, room.id, {"type": "waiting"})
+    await channel.publish(bus, room.id, channel.Waiting())
     raise WaitingForApproval(ticket=ticket, entry_id=entry.id)
 
 
@@ -471,6 +468,10 @@ async def decide(
         entry.status = "admitted" if admit else "refused"
         entry.decided_at = utcnow()
         await db.commit()
-        await publish(bus, room.id, {"type": "decision", "entry": entry.id, "status": entry.status})
-        await publish(bus, room.id, {"type": "waiting"})
+        await channel.publish(
+            bus,
+            room.id,
+            channel.Decision(entry=entry.id, status="admitted" if admit else "refused"),
+        )
+        await channel.publish(bus, room.id, channel.Waiting())
     return entry

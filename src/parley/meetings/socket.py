@@ -1,9 +1,10 @@
-"""The room's live connection, `/r/<slug>/live`, a WebSocket.
+"""The meeting socket, `/r/<slug>/live`.
 
 A participant (holding a join token for the current meeting) is handed to the meeting hub
-(`parley.meetings.hub`, protocol in `parley.meetings.protocol`). Someone on the "not open
-yet" or waiting page is a watcher: told the moment the room opens or they are let in. Events
-come from the bus, so every process tells its own sockets about changes made on any process.
+(`parley.meetings.hub`, protocol in `parley.meetings.protocol`, events in
+`parley.meetings.events`). Someone on the "not open yet" or waiting page is a watcher: told
+the moment the room opens or they are let in. Events come from the bus, so every process
+tells its own sockets about changes made on any process.
 """
 
 from __future__ import annotations
@@ -18,33 +19,20 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from parley.bus import Bus, SubscriptionOverflow
-from parley.meetings import hub
-from parley.rooms import service
+from parley.meetings import connection
+from parley.rooms import channel, service
 from parley.rooms.models import WaitingEntry
+from parley.rooms.service import JOIN_COOKIE, WAIT_COOKIE
+from parley.sockets import CloseCode, origin_ok
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-
-JOIN_COOKIE = "parley_join"
-WAIT_COOKIE = "parley_wait"
-# Close code for "policy violation": a connection from another site, or with nothing to watch.
-POLICY_VIOLATION = 1008
-
-
-def origin_ok(websocket: WebSocket) -> bool:
-    """Refuse cross-site WebSocket hijacking: browsers always send Origin on WebSockets."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    host = websocket.headers.get("host", "")
-    public = websocket.app.state.settings.effective_public_url.split("://", 1)[-1]
-    return origin.split("://", 1)[-1] in {host, public}
 
 
 @router.websocket("/r/{slug}/live")
 async def live(websocket: WebSocket, slug: str) -> None:
     if not origin_ok(websocket):
-        await websocket.close(code=POLICY_VIOLATION)
+        await websocket.close(code=CloseCode.POLICY_VIOLATION)
         return
     sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
     bus: Bus = websocket.app.state.bus
@@ -52,7 +40,7 @@ async def live(websocket: WebSocket, slug: str) -> None:
     async with sessions() as db:
         room = await service.get_by_slug(db=db, slug=slug)
         if room is None:
-            await websocket.close(code=POLICY_VIOLATION)
+            await websocket.close(code=CloseCode.POLICY_VIOLATION)
             return
         claims = service.read_join(secret, websocket.cookies.get(JOIN_COOKIE, ""))
         if claims is not None and (
@@ -69,9 +57,9 @@ async def live(websocket: WebSocket, slug: str) -> None:
     await websocket.accept()
     if claims is not None:
         # A participant: the meeting hub holds the socket (and one subscription for the room).
-        await hub.serve(websocket, websocket.app.state.hubs, claims)
+        await connection.serve(websocket, websocket.app.state.hubs, claims)
         return
-    async with bus.subscribe(service.channel(room_id)) as subscription:
+    async with bus.subscribe(channel.name(room_id)) as subscription:
         # Subscribed before the state is read, so no change between the two is missed.
         await _watcher(websocket, sessions, room_id, entry.id if entry else None, subscription)
 

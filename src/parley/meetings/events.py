@@ -1,0 +1,354 @@
+"""What the server tells the pages of a meeting: numbered events, and the room channel's
+other messages.
+
+A change to a meeting (someone joins, writes, is muted, a poll opens…) is written as a
+numbered `MeetingEvent` row in the same transaction as the change (`Changes`), then published
+on the room's bus channel once it commits; every process's hub passes it to its sockets as
+`{"type": "event", "id": 42, "kind": "chat", "data": {...}}`. A page that reconnects asks for
+the events after the last one it saw. Each kind has one model here: `Changes.add` takes only
+these, the browser's list of kinds is generated from `EVENTS` (`parley.codegen`), and the
+tests validate every message a client receives against them.
+
+Besides the events, the meeting layer puts on the room channel what is not kept: WebRTC
+signalling between two participants, reactions, and the note that a person opened the
+meeting elsewhere. The rooms layer's own messages on the channel (opened, closed, waiting,
+decision) are in `parley.rooms.channel`; `ChannelMessage` is the union of both.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.bus import Bus
+from parley.meetings.models import MeetingEvent
+from parley.rooms import channel
+from parley.rooms.models import Room
+
+# Events
+
+
+class Event(BaseModel):
+    """One kind of event; its fields are the event's `data`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    KIND: ClassVar[str]
+    # Fields left out of `data` while they are None (the browser reads them as absent).
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+
+    def data(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", by_alias=True)
+        for name in self.OPTIONAL:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
+class _Participant(Event):
+    """A participant as every page shows them."""
+
+    id: str
+    name: str
+    role: Literal["moderator", "participant"]
+    guest: bool
+    muted: bool
+    camera: bool
+    screen: bool
+    # When they raised their hand (ISO 8601), or None.
+    hand: str | None
+
+
+class Joined(_Participant):
+    KIND = "joined"
+
+
+class Updated(_Participant):
+    """A participant's state or role changed; `by` is the moderator who muted them (their
+    page then turns its microphone off)."""
+
+    KIND = "updated"
+    OPTIONAL = frozenset({"by"})
+
+    by: str | None = None
+
+
+class Left(Event):
+    KIND = "left"
+
+    id: str
+
+
+class Removed(Event):
+    """A moderator took someone out (with `ban`, they cannot come back to this meeting)."""
+
+    KIND = "removed"
+
+    id: str
+    ban: bool
+
+
+class Chat(Event):
+    """A chat message: to everyone, or (with `to`) private between two people."""
+
+    KIND = "chat"
+
+    id: int
+    sender: str = Field(alias="from")
+    from_name: str
+    to: str | None
+    to_name: str | None
+    text: str
+    at: str
+
+
+class ChatCleared(Event):
+    KIND = "chat.cleared"
+
+
+class Locks(Event):
+    """What moderators have turned off for the other participants."""
+
+    KIND = "locks"
+
+    chat: bool
+    private_chat: bool
+    microphone: bool
+    camera: bool
+    screen: bool
+
+
+class HandsLowered(Event):
+    KIND = "hands.lowered"
+
+
+class PollView(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int
+    question: str
+    # A poll's own kind: answers to choose from, or a free text.
+    kind: Literal["choice", "text"]
+    options: list[str]
+    multiple: bool
+    anonymous: bool
+    state: Literal["open", "closed", "published"]
+    by: str
+    at: str
+
+
+class PollStarted(PollView, Event):
+    KIND = "poll.started"
+
+
+class PollAnswered(Event):
+    """To the person who answered (on each of their pages): their answer is counted."""
+
+    KIND = "poll.answered"
+
+    poll: int
+
+
+class NamedAnswer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None
+    choices: list[int]
+    text: str | None
+
+
+class PollResults(Event):
+    """Counts per answer and the free texts; who answered what only when not anonymous.
+    Live to moderators; everyone gets them (without `answers`) when they are published."""
+
+    KIND = "poll.results"
+    OPTIONAL = frozenset({"answers"})
+
+    poll: int
+    voters: int
+    counts: list[int]
+    texts: list[str]
+    answers: list[NamedAnswer] | None = None
+
+
+class Totals(BaseModel):
+    """Published results: what everyone sees (never who answered what)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    poll: int
+    voters: int
+    counts: list[int]
+    texts: list[str]
+
+
+class PollClosed(Event):
+    """The poll is closed; with `results`, its totals are published to everyone."""
+
+    KIND = "poll.closed"
+    OPTIONAL = frozenset({"results"})
+
+    poll: PollView
+    results: Totals | None = None
+
+
+class Video(Event):
+    """The shared video now (None: none); see `parley.meetings.video`."""
+
+    KIND = "video"
+
+    video: dict[str, Any] | None
+
+
+class Media(Event):
+    """The meeting's media moved to a media server node: pages move theirs there."""
+
+    KIND = "media"
+
+    transport: Literal["sfu"]
+    node: str
+
+
+class Gap(Event):
+    """Stands for an event this participant may not see (another pair's private message,
+    someone else's poll answer): its number is used up all the same."""
+
+    KIND = "none"
+
+
+EVENTS: dict[str, type[Event]] = {
+    cls.KIND: cls
+    for cls in (
+        Joined,
+        Updated,
+        Left,
+        Removed,
+        Chat,
+        ChatCleared,
+        Locks,
+        HandsLowered,
+        PollStarted,
+        PollAnswered,
+        PollResults,
+        PollClosed,
+        Video,
+        Media,
+        Gap,
+    )
+}
+
+
+# What else a meeting's page receives (`parley.meetings.protocol` describes each): the
+# snapshot, the waiting list (moderators), errors, answers to pings, and from the channel,
+# signalling, reactions, the note that another tab took over, and the meeting's end.
+OTHER_MESSAGES = frozenset(
+    {"welcome", "waiting", "error", "pong", "signal", "reaction", "superseded", "closed"}
+)
+
+
+def event_message(row: MeetingEvent) -> dict[str, Any]:
+    """An event row as its pages receive it."""
+    return {"type": "event", "id": row.seq, "kind": row.kind, "data": row.data}
+
+
+def gap_message(seq: int) -> dict[str, Any]:
+    return {"type": "event", "id": seq, "kind": Gap.KIND, "data": {}}
+
+
+class Changes:
+    """Events written in one transaction, published once it commits."""
+
+    def __init__(self, db: AsyncSession, room_id: int) -> None:
+        self.db = db
+        self.room_id = room_id
+        self.rows: list[MeetingEvent] = []
+
+    async def add(self, event: Event, audience: list[str] | None = None) -> None:
+        """Number the event and write it; `audience`: the only participants who see it."""
+        # Incrementing the room's counter locks its row: events commit in number order.
+        result = await self.db.execute(
+            update(Room)
+            .where(Room.id == self.room_id)
+            .values(event_seq=Room.event_seq + 1)
+            .returning(Room.event_seq)
+        )
+        row = MeetingEvent(
+            room_id=self.room_id,
+            seq=result.scalar_one(),
+            kind=event.KIND,
+            data=event.data(),
+            audience=audience,
+        )
+        self.db.add(row)
+        self.rows.append(row)
+
+    async def commit(self, bus: Bus) -> None:
+        await self.db.commit()
+        for row in self.rows:
+            await channel.publish(
+                bus, self.room_id, Published(**event_message(row), audience=row.audience)
+            )
+
+
+# The meeting layer's messages on the room channel
+
+
+class _ChannelMessage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Published(_ChannelMessage):
+    """A committed event, for the hubs; `audience` is dropped before it reaches a page."""
+
+    type: Literal["event"] = "event"
+    id: int
+    kind: str
+    data: dict[str, Any]
+    audience: list[str] | None = None
+
+
+class Signalled(_ChannelMessage):
+    """WebRTC signalling (`parley.meetings.protocol.Signal`'s fields) as its recipient's
+    page gets it, from participant `from`."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+
+    type: Literal["signal"] = "signal"
+    sender: str = Field(alias="from")
+
+
+class Signal(Signalled):
+    """Signalling on its way to participant `to`: only their sockets get it (without `to`)."""
+
+    to: str
+
+
+class Reaction(_ChannelMessage):
+    type: Literal["reaction"] = "reaction"
+    sender: str = Field(alias="from")
+    emoji: str
+
+
+class Superseded(_ChannelMessage):
+    """`participant` opened the meeting on socket `key`: their other sockets give way."""
+
+    type: Literal["superseded"] = "superseded"
+    participant: str
+    key: str
+
+
+ChannelMessage = Annotated[
+    Published
+    | Signal
+    | Reaction
+    | Superseded
+    | channel.Opened
+    | channel.Closed
+    | channel.Waiting
+    | channel.Decision,
+    Field(discriminator="type"),
+]
+channel_message: TypeAdapter[ChannelMessage] = TypeAdapter(ChannelMessage)
