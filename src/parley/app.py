@@ -28,7 +28,7 @@ from parley.documents import views as document_views
 from parley.documents.yjs import SharedRooms
 from parley.errors import N_, NotAuthenticated, ParleyError
 from parley.health import router as health_router
-from parley.jobs.kinds import handlers as job_handlers
+from parley.job_kinds import handlers as job_handlers
 from parley.jobs.worker import JobContext, SystemClock, Worker
 from parley.media.sfu import Sfu
 from parley.meetings import pages as meeting_pages

@@ -83,7 +83,7 @@ def worker(settings: Settings, concurrency: int | None) -> None:
     import signal
 
     from parley.bus import create_bus
-    from parley.jobs.kinds import handlers
+    from parley.job_kinds import handlers
     from parley.jobs.worker import JobContext, SystemClock, Worker
     from parley.providers.http import create_client as create_http_client
     from parley.providers.service import ProviderRuntime

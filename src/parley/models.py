@@ -1,7 +1,6 @@
 """Every domain's ORM models, imported so that the metadata knows all tables."""
 
 from parley.accounts.models import ApiToken, LoginSession, User
-from parley.admin.models import SiteSetting
 from parley.calendar.models import Attendee, CalendarEvent, CalendarFeed, Conference
 from parley.db import Base
 from parley.documents.models import Presentation, SharedDocument, SharedUpdate, Stage
@@ -12,6 +11,7 @@ from parley.people.models import Invitation, Notification
 from parley.providers.models import ProviderConfig
 from parley.rooms.models import Room, RoomParticipant, RoomShare, WaitingEntry
 from parley.sessions.models import Registration, ScheduledSession
+from parley.site import SiteSetting
 
 metadata = Base.metadata
 

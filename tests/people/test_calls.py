@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from parley.jobs.kinds import handlers
+from parley.job_kinds import handlers
 from parley.jobs.worker import JobContext, Worker
 from parley.people import service
 from parley.settings import Settings

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import User
-from parley.jobs.kinds import handlers
+from parley.job_kinds import handlers
 from parley.jobs.models import Job
 from parley.jobs.worker import JobContext, Worker
 from parley.providers import service as providers

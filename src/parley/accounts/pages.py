@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from parley import i18n
+from parley import i18n, site
 from parley.accounts import service
 from parley.accounts.models import User
 from parley.accounts.schemas import DisplayName, Email, Password, ProfileUpdate, TokenCreate
@@ -18,7 +18,6 @@ from parley.accounts.web import (
     safe_next,
     set_session_cookie,
 )
-from parley.admin import service as site
 from parley.csrf import SESSION_COOKIE, check_csrf
 from parley.deps import AppSettings, CurrentUser, DbSession, Viewer
 from parley.errors import N_, Conflict, Forbidden, NotAuthenticated, TooManyRequests
@@ -124,7 +123,7 @@ async def login_form(
             "next": target,
             "email": "",
             "error": None,
-            "signup_enabled": await site.get_setting(db=db, key="signup_enabled"),
+            "signup_enabled": (await site.load(db, site.Signup)).enabled,
         },
     )
 
@@ -146,7 +145,7 @@ async def login(request: Request, db: DbSession) -> Response:
                 "next": target,
                 "email": email,
                 "error": i18n.gettext(exc.message),
-                "signup_enabled": await site.get_setting(db=db, key="signup_enabled"),
+                "signup_enabled": (await site.load(db, site.Signup)).enabled,
             },
             status_code=exc.status_code,
         )
@@ -164,14 +163,14 @@ async def logout(request: Request, db: DbSession, settings: AppSettings) -> Resp
 
 @router.get("/signup")
 async def signup_form(request: Request, db: DbSession) -> Response:
-    if not await site.get_setting(db=db, key="signup_enabled"):
+    if not (await site.load(db, site.Signup)).enabled:
         raise Forbidden(N_("Sign-up is turned off. Ask an administrator for an account."))
     return render(request, "accounts/signup.html", {"values": {}, "errors": {}})
 
 
 @router.post("/signup")
 async def signup(request: Request, db: DbSession, settings: AppSettings) -> Response:
-    if not await site.get_setting(db=db, key="signup_enabled"):
+    if not (await site.load(db, site.Signup)).enabled:
         raise Forbidden(N_("Sign-up is turned off. Ask an administrator for an account."))
     data = await form_data(request)
     form, errors = parse(AccountForm, data)

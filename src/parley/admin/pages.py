@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from parley import i18n
+from parley import i18n, site
 from parley.accounts import service as accounts
 from parley.accounts.schemas import DisplayName, Email, Password
-from parley.admin import service as site
 from parley.csrf import check_csrf
 from parley.deps import AdminUser, DbSession
 from parley.errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -51,7 +50,7 @@ async def _users_page(
         "admin/users.html",
         {
             "users": await accounts.list_users(db=db),
-            "signup_enabled": await site.get_setting(db=db, key="signup_enabled"),
+            "signup_enabled": (await site.load(db, site.Signup)).enabled,
             "values": values or {},
             "errors": errors or {},
             "notice": notice,
@@ -107,7 +106,7 @@ async def change_user(request: Request, user_id: int, admin: AdminUser, db: DbSe
 @router.post("/settings")
 async def change_settings(request: Request, _admin: AdminUser, db: DbSession) -> Response:
     data = await form_data(request)
-    await site.set_setting(db=db, key="signup_enabled", value=data.get("signup_enabled") == "on")
+    await site.save(db, site.Signup(enabled=data.get("signup_enabled") == "on"))
     return await _users_page(request, db, notice=i18n.gettext(N_("Settings saved.")))
 
 

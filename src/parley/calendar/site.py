@@ -3,29 +3,32 @@ sent with every link (per language), and the address of the videoconference reso
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
-
+from pydantic import Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley import i18n
-from parley.admin.models import SiteSetting
+from parley import site as site_settings
 
-KEY = "calendar"
 TEXT_MAX = 2000
 
 
-@dataclass(frozen=True)
-class CalendarSite:
+class CalendarSite(site_settings.Section):
+    KEY = "calendar"
+
     # Parley's own rooms are offered (and the default) unless administrators turn them off.
     offer_parley: bool = True
     # Provider configurations offered besides, in this order (disabled ones are left out).
-    provider_ids: list[int] = field(default_factory=list)
+    provider_ids: list[int] = Field(default_factory=list)
     # The text added with the link to invitations and event details, per language.
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = Field(default_factory=dict)
     # Inviting this address to an event makes the server add a link (phones cannot press
     # the button). Empty: no resource.
     resource: str = ""
+
+    @field_validator("resource")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
 
     def text(self, language: str | None) -> str:
         """The administrators' text in `language`, else in any language they wrote it in."""
@@ -39,20 +42,8 @@ class CalendarSite:
 
 
 async def load(*, db: AsyncSession) -> CalendarSite:
-    row = await db.get(SiteSetting, KEY)
-    stored: dict[str, Any] = row.value if row is not None and isinstance(row.value, dict) else {}
-    return CalendarSite(
-        offer_parley=bool(stored.get("offer_parley", True)),
-        provider_ids=[int(i) for i in stored.get("provider_ids") or []],
-        texts={str(k): str(v) for k, v in (stored.get("texts") or {}).items()},
-        resource=str(stored.get("resource") or "").lower(),
-    )
+    return await site_settings.load(db, CalendarSite)
 
 
 async def save(*, db: AsyncSession, site: CalendarSite) -> None:
-    row = await db.get(SiteSetting, KEY)
-    if row is None:
-        db.add(SiteSetting(key=KEY, value=asdict(site)))
-    else:
-        row.value = asdict(site)
-    await db.commit()
+    await site_settings.save(db, site)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from parley.deps import DbSession
+from parley.csrf import check_csrf
+from parley.deps import DbSession, Viewer
 from parley.errors import N_, Forbidden, NotFound
 from parley.media.ice import ice_servers
 from parley.media.sfu import Sfu, uses_sfu
 from parley.meetings import polls, service
+from parley.rooms import pages as room_pages
 from parley.rooms import service as rooms
 from parley.rooms.models import Room
 from parley.rooms.service import JOIN_COOKIE, JoinClaims
@@ -27,6 +29,20 @@ async def _participant(slug: str, request: Request, db: DbSession) -> tuple[Room
     if claims is None or claims.room_id != room.id:
         raise Forbidden(N_("Join the meeting first."), code="not_in_meeting")
     return room, claims
+
+
+@router.post("/r/{slug}/leave", dependencies=[Depends(check_csrf)])
+async def leave(slug: str, request: Request, viewer: Viewer, db: DbSession) -> Response:
+    """The participant pressed Leave (the page's form, so it works without the socket)."""
+    room = await rooms.get_by_slug(db=db, slug=slug)
+    if room is None:
+        raise NotFound(
+            N_("This link does not lead to any room. Check it with the person who sent it.")
+        )
+    claims = rooms.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
+    if claims is not None and claims.room_id == room.id:
+        await service.leave(db=db, bus=request.app.state.bus, claims=claims)
+    return room_pages.left_page(request, room, viewer)
 
 
 @router.get("/r/{slug}/chat.txt")

@@ -17,7 +17,6 @@ from parley.csrf import check_csrf
 from parley.deps import CurrentUser, DbSession, Viewer
 from parley.errors import N_, NotFound, ParleyError
 from parley.forms import form_data, parse
-from parley.meetings import service as meetings
 from parley.rooms import guests, policies, service
 from parley.rooms.models import Room
 from parley.rooms.schemas import AccessCode, RoomSettings
@@ -379,12 +378,8 @@ async def enter_with_details(
     return await _attempt(request, db, room, viewer, name=name, access_code=code, asked=True)
 
 
-@router.post("/r/{slug}/leave")
-async def leave(slug: str, request: Request, viewer: Viewer, db: DbSession) -> Response:
-    room = await _room_by_slug(db, slug)
-    claims = service.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
-    if claims is not None and claims.room_id == room.id:
-        await meetings.leave(db=db, bus=request.app.state.bus, claims=claims)
+def left_page(request: Request, room: Room, viewer: User | None) -> Response:
+    """What someone who left the meeting sees (the way back in); their join token goes."""
     response = render(request, "rooms/left.html", _entry_context(request, room, viewer))
     response.delete_cookie(JOIN_COOKIE, path=f"/r/{room.slug}")
     return response

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.admin import service as site
+from parley import site
 from parley.errors import N_
 
 WAITING_ROOM_CHOICES = ("off", "guests", "everyone")
@@ -74,7 +74,7 @@ class Policy:
 
 
 async def load(*, db: AsyncSession) -> dict[str, Policy]:
-    stored: dict[str, Any] = await site.get_setting(db=db, key="room_policies") or {}
+    stored = (await site.load(db, site.RoomPolicies)).policies
     policies = {}
     for setting in ROOM_SETTINGS:
         entry = stored.get(setting.key) or {}
@@ -85,8 +85,5 @@ async def load(*, db: AsyncSession) -> dict[str, Policy]:
 
 
 async def save(*, db: AsyncSession, policies: dict[str, Policy]) -> None:
-    await site.set_setting(
-        db=db,
-        key="room_policies",
-        value={k: {"value": p.value, "forced": p.forced} for k, p in policies.items()},
-    )
+    stored = {k: {"value": p.value, "forced": p.forced} for k, p in policies.items()}
+    await site.save(db, site.RoomPolicies(policies=stored))

@@ -1,4 +1,8 @@
-"""Every kind of job and its handler: what a worker knows how to do."""
+"""Every kind of job and its handler: what a worker knows how to do.
+
+Wiring, like `parley.app`: the job queue (`parley.jobs`) sits below the domains whose jobs it
+runs, so the list of what it runs is made here, above them all.
+"""
 
 from __future__ import annotations
 
