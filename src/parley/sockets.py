@@ -84,13 +84,28 @@ class Bucket:
         return True
 
 
+# What a socket that pings sends when it has had nothing to say for a while.
+PING = '{"type":"ping"}'
+
+
 async def write_outbox(
-    websocket: WebSocket, outbox: asyncio.Queue[Any], close_code: Callable[[], int | None]
+    websocket: WebSocket,
+    outbox: asyncio.Queue[Any],
+    close_code: Callable[[], int | None] = lambda: None,
+    *,
+    ping_seconds: float | None = None,
 ) -> None:
-    """Send the outbox in order (text or bytes); a None in it closes the socket."""
+    """Send the outbox in order (text or bytes); a None in it closes the socket.
+
+    With `ping_seconds`, a `ping` goes out after that long without a message, so proxies
+    that drop quiet connections keep this one and the page notices a dead link.
+    """
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
-            message = await outbox.get()
+            try:
+                message = await asyncio.wait_for(outbox.get(), timeout=ping_seconds)
+            except TimeoutError:
+                message = PING
             if message is None:
                 await websocket.close(code=close_code() or 1000)
                 return

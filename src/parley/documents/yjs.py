@@ -27,7 +27,6 @@ from typing import Any
 import anyio
 from fastapi import WebSocket, WebSocketDisconnect
 from pycrdt import (
-    Decoder,
     Doc,
     Encoder,
     create_awareness_message,
@@ -41,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from parley import i18n
 from parley.bus import Bus, SubscriptionOverflow
-from parley.documents import protocol, service, store
+from parley.documents import awareness, controls, service, store
 from parley.documents.protocol import MESSAGE_AWARENESS, MESSAGE_CONTROL, MESSAGE_SYNC
 from parley.errors import N_, ParleyError
 from parley.meetings import events
@@ -67,11 +66,6 @@ MESSAGES_PER_SECOND = 150.0
 BYTE_BURST = 2 * 1024 * 1024
 BYTES_PER_SECOND = 512 * 1024
 FLOOD_STRIKES = 200
-# Awareness: the fields a browser may set (the server sets `user`), their size, and how many
-# client ids one socket may speak for (a page that resets its document gets a new one).
-AWARENESS_FIELDS = frozenset({"cursor", "pointer"})
-AWARENESS_MAX_BYTES = 4096
-CLIENT_IDS_PER_PEER = 8
 # Updates are written in batches gathered over this long; past COMPACT_AFTER stored updates
 # the document is compacted.
 FLUSH_SECONDS = 0.1
@@ -396,65 +390,22 @@ class DocRoom:
 
     async def _awareness(self, peer: Peer, body: bytes) -> bytes | None:
         """Pass on a socket's awareness states with the server's idea of who it is."""
-        try:
-            update = read_message(body)
-            if len(update) > AWARENESS_MAX_BYTES:
-                return None
-            decoder = Decoder(update)
-            count = decoder.read_var_uint()
-            entries = [
-                (decoder.read_var_uint(), decoder.read_var_uint(), decoder.read_var_string())
-                for _ in range(min(count, CLIENT_IDS_PER_PEER))
-            ]
-        except Exception:
+        screened = awareness.screen(body, owners=self.owners, peer=peer)
+        if screened is None:
             return None
-        kept: list[tuple[int, int, str]] = []
-        for client, clock, text in entries:
-            owner = self.owners.get(client)
-            if owner is not None and owner is not peer:
-                continue
-            if owner is None:
-                if len(peer.clocks) >= CLIENT_IDS_PER_PEER:
-                    continue
-                self.owners[client] = peer
-            peer.clocks[client] = clock
-            try:
-                state = json.loads(text)
-            except ValueError:
-                continue
-            if isinstance(state, dict):
-                state = {k: v for k, v in state.items() if k in AWARENESS_FIELDS}
-                state["user"] = peer.user
-            elif state is not None:
-                continue
-            kept.append((client, clock, json.dumps(state)))
-        if not kept:
-            return None
-        encoder = Encoder()
-        encoder.write_var_uint(len(kept))
-        for client, clock, text in kept:
-            encoder.write_var_uint(client)
-            encoder.write_var_uint(clock)
-            encoder.write_var_string(text)
-        screened = encoder.to_bytes()
         await self._publish(service.BUS_AWARENESS, screened)
         return create_awareness_message(screened)
 
     async def _control(self, peer: Peer, body: bytes) -> None:
-        try:
-            message = protocol.control_message.validate_json(body)
-        except ValidationError:
+        message = controls.parse(self.name, body)
+        if message is None:
             peer.error("bad_message", N_("This message is not understood."))
             return
-        if self.name != "board" and isinstance(message, protocol.BOARD_ONLY):
-            peer.error("bad_message", N_("This message is not understood."))
-            return
-        bus = self.rooms.bus
-        claims = peer.claims
-        root = self.rooms.documents_dir
         try:
             async with self.rooms.sessions() as db:
-                await _act(db, bus, claims, self.name, message, root)
+                await controls.act(
+                    db, self.rooms.bus, peer.claims, self.name, message, self.rooms.documents_dir
+                )
         except ParleyError as refusal:
             peer.error(refusal.code, refusal.message, **refusal.params)
         except Exception:
@@ -590,39 +541,6 @@ class DocRoom:
             if not final:
                 await asyncio.sleep(1.0)
                 self.wake_writer.set()
-
-
-async def _act(
-    db: AsyncSession,
-    bus: Bus,
-    claims: JoinClaims,
-    name: str,
-    message: protocol.Control,
-    root: Path,
-) -> None:
-    """Carry out one control message (each service checks the sender's rights)."""
-    if isinstance(message, protocol.Lock):
-        await service.set_lock(db=db, bus=bus, claims=claims, name=name, locked=message.locked)
-    elif isinstance(message, protocol.StageShow):
-        await service.show(db=db, bus=bus, claims=claims, presentation_id=message.presentation)
-    elif isinstance(message, protocol.StageHide):
-        await service.hide(db=db, bus=bus, claims=claims)
-    elif isinstance(message, protocol.StagePage):
-        await service.turn(db=db, bus=bus, claims=claims, page=message.page)
-    elif isinstance(message, protocol.StageAddPage):
-        await service.add_page(db=db, bus=bus, claims=claims)
-    elif isinstance(message, protocol.PresentationDownload):
-        await service.set_downloadable(
-            db=db,
-            bus=bus,
-            claims=claims,
-            presentation_id=message.presentation,
-            allowed=message.allowed,
-        )
-    elif isinstance(message, protocol.PresentationDelete):
-        await service.delete_presentation(
-            db=db, bus=bus, claims=claims, presentation_id=message.presentation, root=root
-        )
 
 
 class SharedRooms:

@@ -22,7 +22,7 @@ from parley.bus import Bus, SubscriptionOverflow
 from parley.csrf import SESSION_COOKIE
 from parley.people import service
 from parley.people.presence import Presence
-from parley.sockets import CloseCode, origin_ok
+from parley.sockets import CloseCode, origin_ok, write_outbox
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -63,7 +63,7 @@ async def live(websocket: WebSocket) -> None:
         }
         user_id, busy = user.id, user.do_not_disturb
     await websocket.accept()
-    outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+    outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
 
     def offer(event: dict[str, Any]) -> None:
         with contextlib.suppress(asyncio.QueueFull):
@@ -76,7 +76,7 @@ async def live(websocket: WebSocket) -> None:
         offer(hello)
         await presence.page_opened(user_id, busy=busy)
         tasks = [
-            asyncio.create_task(_write(websocket, outbox)),
+            asyncio.create_task(write_outbox(websocket, outbox, ping_seconds=PING_SECONDS)),
             asyncio.create_task(_forward(subscription, presence, user_id, offer)),
         ]
         try:
@@ -90,16 +90,6 @@ async def live(websocket: WebSocket) -> None:
                 await presence.page_closed(user_id)
             with contextlib.suppress(Exception):
                 await websocket.close()
-
-
-async def _write(websocket: WebSocket, outbox: asyncio.Queue[str]) -> None:
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            try:
-                text = await asyncio.wait_for(outbox.get(), timeout=PING_SECONDS)
-            except TimeoutError:
-                text = '{"type":"ping"}'
-            await websocket.send_text(text)
 
 
 async def _forward(subscription: Any, presence: Presence, user_id: int, offer: Any) -> None:
