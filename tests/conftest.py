@@ -129,7 +129,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
-    async with app.state.sessionmaker() as session:
+    async with app.state.runtime.database() as session:
         yield session
 
 

@@ -50,10 +50,24 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def _type_only(tree: ast.Module) -> set[ast.AST]:
+    """The imports under `if TYPE_CHECKING:`: names for annotations, never imported at run
+    time (`parley.runtime` names the services of every layer that way)."""
+    guarded: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for child in node.body:
+                guarded |= set(ast.walk(child))
+    return guarded
+
+
 def _imports(tree: ast.Module, *, top_level_only: bool) -> set[str]:
-    """Modules of parley imported (`from parley.x import y` counts y when it is a module)."""
+    """Modules of parley imported at run time (`from parley.x import y` counts y when it is a
+    module)."""
     found: set[str] = set()
-    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    guarded = _type_only(tree)
+    everything = tree.body if top_level_only else list(ast.walk(tree))
+    nodes = [n for n in everything if n not in guarded]
     for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module.startswith("parley"):

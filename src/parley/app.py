@@ -45,6 +45,7 @@ from parley.providers.service import ProviderRuntime
 from parley.ratelimit import RateLimiter
 from parley.rooms import pages as room_pages
 from parley.rooms import views as room_views
+from parley.runtime import Limiters, Runtime
 from parley.sessions import pages as session_pages
 from parley.settings import Settings
 from parley.templating import STATIC_DIR, create_templates, render
@@ -174,6 +175,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Parley application for `settings` (read from the environment by default)."""
     settings = settings or Settings()
     secret = settings.secret()
+    templates = create_templates()
+    limiters = Limiters(
+        login=RateLimiter(settings.login_attempts),
+        access_code=RateLimiter(settings.access_code_attempts),
+        invitation=RateLimiter(settings.invitations_per_person),
+        email=RateLimiter(settings.email_invitations),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -182,36 +190,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await migrations.upgrade(engine)
         bus = create_bus(settings.bus_url)
         await bus.connect()
-        app.state.engine = engine
-        app.state.sessionmaker = db.session_factory(engine)
-        app.state.bus = bus
-        app.state.presence = presence = Presence(bus, beat_seconds=settings.presence_beat_seconds)
+        database = db.session_factory(engine)
+        presence = Presence(bus, beat_seconds=settings.presence_beat_seconds)
         await presence.start()
         # One HTTP client for every outgoing call (meeting providers, Janus), with timeouts.
         http = create_http_client(timeout_seconds=settings.provider_timeout_seconds)
-        app.state.http = http
-        app.state.sfu = sfu = Sfu(
-            settings=settings, http=http, sessions=app.state.sessionmaker, secret=secret
-        )
+        sfu = Sfu(settings=settings, http=http, database=database, secret=secret)
         await sfu.start()
-        app.state.hubs = hubs = Hubs(
+        hubs = Hubs(
             bus=bus,
-            sessions=app.state.sessionmaker,
+            database=database,
             peertube_hosts=settings.peertube_hosts,
             presence=presence,
             sfu=sfu,
         )
         await hubs.start()
         # Shared notes and whiteboards, relayed between processes on the bus.
-        app.state.documents = documents = SharedRooms(
+        documents = SharedRooms(
             bus=bus,
-            sessions=app.state.sessionmaker,
+            database=database,
             documents_dir=settings.effective_documents_dir,
         )
         await documents.start()
-        app.state.providers = ProviderRuntime(
+        providers = ProviderRuntime(
             http=http,
-            sessions=app.state.sessionmaker,
+            database=database,
             bus=bus,
             public_url=settings.effective_public_url,
             secret=secret,
@@ -219,11 +222,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worker = None
         if settings.jobs_in_process:
             context = JobContext(
-                sessions=app.state.sessionmaker,
+                database=database,
                 bus=bus,
                 settings=settings,
                 clock=SystemClock(),
-                extras={"providers": app.state.providers},
+                providers=providers,
             )
             worker = Worker(
                 context,
@@ -233,7 +236,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 lease_seconds=settings.jobs_lease_seconds,
             )
             await worker.start()
-        app.state.worker = worker
+        app.state.runtime = Runtime(
+            settings=settings,
+            secret=secret,
+            templates=templates,
+            limiters=limiters,
+            engine=engine,
+            database=database,
+            bus=bus,
+            http=http,
+            presence=presence,
+            sfu=sfu,
+            hubs=hubs,
+            documents=documents,
+            providers=providers,
+            worker=worker,
+        )
         log.info("parley started", extra={"url": settings.effective_public_url})
         try:
             yield
@@ -257,13 +275,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.secret = secret
-    app.state.templates = create_templates()
-    app.state.login_limiter = RateLimiter(settings.login_attempts)
-    app.state.code_limiter = RateLimiter(settings.access_code_attempts)
-    app.state.invitation_limiter = RateLimiter(settings.invitations_per_person)
-    app.state.email_limiter = RateLimiter(settings.email_invitations)
 
     _install_error_handlers(app)
     app.include_router(health_router)

@@ -92,21 +92,21 @@ def worker(settings: Settings, concurrency: int | None) -> None:
         engine = db.create_engine(settings.effective_database_url)
         bus = create_bus(settings.bus_url)
         await bus.connect()
-        sessions = db.session_factory(engine)
+        database = db.session_factory(engine)
         http = create_http_client(timeout_seconds=settings.provider_timeout_seconds)
         providers = ProviderRuntime(
             http=http,
-            sessions=sessions,
+            database=database,
             bus=bus,
             public_url=settings.effective_public_url,
             secret=settings.secret(),
         )
         context = JobContext(
-            sessions=sessions,
+            database=database,
             bus=bus,
             settings=settings,
             clock=SystemClock(),
-            extras={"providers": providers},
+            providers=providers,
         )
         jobs = Worker(
             context,

@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley.errors import N_, Forbidden
+from parley.runtime import runtime_of
 from parley.security import constant_time_equal, sign
 
 CSRF_COOKIE = "parley_csrf"
@@ -89,7 +90,7 @@ async def check_csrf(request: Request) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return
-    settings = request.app.state.settings
+    settings = runtime_of(request).settings
     if not same_origin(request, settings.effective_public_url):
         raise Forbidden(N_("This request came from another site and was refused."), code="csrf")
     content_type = request.headers.get("content-type", "")

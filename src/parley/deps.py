@@ -13,16 +13,17 @@ from parley.accounts import service as accounts
 from parley.accounts.models import User
 from parley.csrf import SESSION_COOKIE
 from parley.errors import N_, Forbidden, NotAuthenticated
+from parley.runtime import runtime_of
 from parley.settings import Settings
 
 
 async def _db(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
+    async with runtime_of(request).database() as session:
         yield session
 
 
 def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = runtime_of(request).settings
     return settings
 
 

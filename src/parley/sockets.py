@@ -18,6 +18,8 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from parley.runtime import runtime_of
+
 # How long a socket being closed by the server may take to send what is queued for it.
 DRAIN_SECONDS = 2.0
 
@@ -58,7 +60,7 @@ def origin_ok(websocket: WebSocket) -> bool:
     if origin is None:
         return True
     host = websocket.headers.get("host", "")
-    public = websocket.app.state.settings.effective_public_url.split("://", 1)[-1]
+    public = runtime_of(websocket).settings.effective_public_url.split("://", 1)[-1]
     return origin.split("://", 1)[-1] in {host, public}
 
 

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from parley import __version__, i18n
 from parley.errors import N_
+from parley.runtime import runtime_of
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -75,6 +76,6 @@ def create_templates() -> Jinja2Templates:
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
+    templates: Jinja2Templates = runtime_of(request).templates
     response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
     return response

@@ -17,7 +17,7 @@ TEXT_FR = "Par téléphone : +33 1 23 45 67 89."
 
 async def configure(app: FastAPI, *, resource: str = "") -> None:
     """Set the administrators' calendar settings as the admin page does."""
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         await calendar_site.save(
             db=db,
             site=calendar_site.CalendarSite(

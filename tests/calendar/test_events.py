@@ -31,7 +31,7 @@ def settings(settings: Settings, mailbox: Mailbox) -> Settings:
 
 
 async def _people(app: FastAPI) -> None:
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         await make_user(db, email="ada@example.org", name="Ada Lovelace")
         grace = await make_user(db, email="grace@example.org", name="Grace Hopper")
         await make_user(db, email="linus@example.org", name="Linus")
@@ -286,7 +286,7 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(app: FastAPI) ->
         assert no_csrf.status_code == 403
         wide = await ada.get("/api/v1/events?start=2030-01-01&end=2032-01-01")
         assert wide.status_code == 422 and wide.json()["code"] == "window_too_wide"
-        async with app.state.sessionmaker() as db:
+        async with app.state.runtime.database() as db:
             assert await db.scalar(select(func.count()).select_from(CalendarEvent)) == 0
             assert await db.scalar(select(func.count()).select_from(OutgoingEmail)) == 0
             assert await db.scalar(select(func.count()).select_from(User)) == 3
@@ -299,7 +299,7 @@ async def test_a_failing_provider_is_explained_and_the_event_still_saved(
     app: FastAPI, mailbox: Mailbox
 ) -> None:
     await _people(app)
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         # A configuration whose provider is not installed (a package removed, say).
         broken = ProviderConfig(kind="gone", name="Old system", enabled=True, config={}, secrets={})
         db.add(broken)
@@ -329,7 +329,7 @@ async def test_a_failing_provider_is_explained_and_the_event_still_saved(
         assert (
             saved.json()["conference_error"] == "The provider gone of Old system is not installed."
         )
-        async with app.state.sessionmaker() as db:
+        async with app.state.runtime.database() as db:
             assert await db.scalar(select(func.count()).select_from(CalendarEvent)) == 1
     finally:
         await ada.aclose()

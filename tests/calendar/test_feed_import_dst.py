@@ -19,7 +19,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def _people(app: FastAPI) -> None:
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         await make_user(db, email="ada@example.org", name="Ada Lovelace")
         await make_user(db, email="grace@example.org", name="Grace Hopper")
 
@@ -270,7 +270,7 @@ async def test_importing_ics_files(app: FastAPI) -> None:
             ONE_EVENT.replace(b"phone-", b"other-").replace(b"COUNT=3", b"COUNT=100000")
         )
         assert "730" in too_many.json()["detail"]
-        async with app.state.sessionmaker() as db:
+        async with app.state.runtime.database() as db:
             assert await db.scalar(select(func.count()).select_from(CalendarEvent)) == 2
     finally:
         await ada.aclose()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def _people(app: FastAPI) -> None:
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         await make_user(db, email="ada@example.org", name="Ada Lovelace", admin=True)
         await make_user(db, email="grace@example.org", name="Grace Hopper")
 
@@ -62,7 +62,7 @@ async def test_the_form_the_views_and_the_details(app: FastAPI) -> None:
         conference_id = re.search(r'name="conference_id"[^>]*value="(\d+)"', added.text)
         assert conference_id is not None
         assert (await ada.get(link.group(1).removeprefix("http://testserver"))).status_code == 200
-        async with app.state.sessionmaker() as db:
+        async with app.state.runtime.database() as db:
             assert await db.scalar(select(func.count()).select_from(CalendarEvent)) == 0
 
         # Wrong times: the form comes back with the message and what was typed.
@@ -137,7 +137,7 @@ async def test_administrators_settings(app: FastAPI) -> None:
             "resource": "Visio@Example.org",
         }
         assert (await ada.post("/admin/calendar", data=form)).status_code == 200
-        async with app.state.sessionmaker() as db:
+        async with app.state.runtime.database() as db:
             saved = await calendar_site.load(db=db)
         assert saved.resource == "visio@example.org"
         assert saved.text("fr") == "Appelez-nous si le son ne passe pas."
@@ -148,7 +148,7 @@ async def test_administrators_settings(app: FastAPI) -> None:
             "/admin/calendar", data={**form, "offer_parley": "", "provider": "999"}
         )
         assert none_offered.status_code == 422
-        async with app.state.sessionmaker() as db:
+        async with app.state.runtime.database() as db:
             assert (await calendar_site.load(db=db)).resource == "visio@example.org"
         refused = await grace.post(
             "/admin/calendar", data={**form, "csrf_token": grace_headers["x-csrf-token"]}

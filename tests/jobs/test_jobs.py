@@ -53,9 +53,9 @@ async def jobs_app(jobs_settings: Settings) -> Any:
 
 def _worker(app: FastAPI, clock: FrozenClock, handlers: dict[str, Any], **kw: Any) -> Worker:
     context = JobContext(
-        sessions=app.state.sessionmaker,
-        bus=app.state.bus,
-        settings=app.state.settings,
+        database=app.state.runtime.database,
+        bus=app.state.runtime.bus,
+        settings=app.state.runtime.settings,
         clock=clock,
     )
     return Worker(context, handlers, **kw)
@@ -236,7 +236,10 @@ async def test_an_email_waits_for_the_mail_server_and_is_sent_once(
         email_id = email.id
     clock = FrozenClock()
     context = JobContext(
-        sessions=jobs_app.state.sessionmaker, bus=jobs_app.state.bus, settings=settings, clock=clock
+        database=jobs_app.state.runtime.database,
+        bus=jobs_app.state.runtime.bus,
+        settings=settings,
+        clock=clock,
     )
     worker = Worker(context, {outbox.JOB_KIND: outbox.send_job})
     # The mail server is down: the email waits, with the reason recorded.

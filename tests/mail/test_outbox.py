@@ -42,9 +42,9 @@ async def _queue(app: FastAPI, count: int) -> list[outbox.Queued]:
         )
         for n in range(count)
     ]
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         queued = await outbox.queue_many(
-            db=db, settings=app.state.settings, drafts=drafts, fallback_seconds=30
+            db=db, settings=app.state.runtime.settings, drafts=drafts, fallback_seconds=30
         )
         await db.commit()
     return queued
@@ -55,16 +55,17 @@ async def test_a_batch_goes_once_each_marked_sent_and_its_jobs_closed(
 ) -> None:
     queued = await _queue(app, 120)
     context = JobContext(
-        sessions=app.state.sessionmaker,
-        bus=app.state.bus,
-        settings=app.state.settings,
+        database=app.state.runtime.database,
+        bus=app.state.runtime.bus,
+        settings=app.state.runtime.settings,
         clock=Clock(),
-        extras={"smtp": SmtpPool(app.state.settings, size=7)},
+        smtp=SmtpPool(app.state.runtime.settings, size=7),
     )
     try:
         await outbox.send_many(context, queued)
     finally:
-        await context.extras["smtp"].aclose_jobs()
+        assert context.smtp is not None
+        await context.smtp.aclose_jobs()
     received = mailbox.wait_for(120)
     assert Counter(str(m["To"]) for m in received) == {
         f"person{n}@example.org": 1 for n in range(120)
@@ -75,7 +76,7 @@ async def test_a_batch_goes_once_each_marked_sent_and_its_jobs_closed(
         assert str(message["To"]) == sent.draft.recipient
         # As the mail server stores it: lines end with CRLF.
         assert text_of(message).replace("\r\n", "\n") == sent.draft.text
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         unsent = await db.scalar(
             select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.sent_at.is_(None))
         )
@@ -90,13 +91,13 @@ async def test_a_batch_the_server_refuses_is_left_to_its_jobs_with_the_reason(
     queued = await _queue(app, 5)
     mailbox.stop()
     context = JobContext(
-        sessions=app.state.sessionmaker,
-        bus=app.state.bus,
-        settings=app.state.settings,
+        database=app.state.runtime.database,
+        bus=app.state.runtime.bus,
+        settings=app.state.runtime.settings,
         clock=Clock(),
     )
     await outbox.send_many(context, queued)
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         jobs = list(await db.scalars(select(Job).where(Job.kind == outbox.JOB_KIND)))
     assert {job.state for job in jobs} == {PENDING}
     assert all(job.last_error and "Connect" in job.last_error for job in jobs), [

@@ -35,7 +35,7 @@ class LaterClock:
 
 
 async def _people(app: FastAPI) -> tuple[Any, Any]:
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         ada = await make_user(db, email="ada@example.org", name="Ada Lovelace")
         grace = await make_user(db, email="grace@example.org", name="Grace Hopper")
         return ada, grace
@@ -45,7 +45,7 @@ async def _events(app: FastAPI, user_id: int, into: list[dict[str, Any]]) -> asy
     ready = asyncio.Event()
 
     async def listen() -> None:
-        async with app.state.bus.subscribe(service.channel(user_id)) as subscription:
+        async with app.state.runtime.bus.subscribe(service.channel(user_id)) as subscription:
             ready.set()
             async for raw in subscription:
                 into.append(json.loads(raw))
@@ -130,10 +130,10 @@ async def test_accepting_a_call_enters_the_room_and_nobody_answering_is_a_missed
         ).json()
         # Nobody answers: when the ringing time is over, the expiry job makes it a missed call.
         context = JobContext(
-            sessions=app.state.sessionmaker,
-            bus=app.state.bus,
-            settings=app.state.settings,
-            clock=LaterClock(app.state.settings.call_ring_seconds + 1),
+            database=app.state.runtime.database,
+            bus=app.state.runtime.bus,
+            settings=app.state.runtime.settings,
+            clock=LaterClock(app.state.runtime.settings.call_ring_seconds + 1),
         )
         await Worker(context, handlers()).run_until_idle()
         notes = (await callee.get("/api/v1/notifications")).json()
@@ -209,7 +209,7 @@ async def test_the_rules_of_calling(app: FastAPI) -> None:
 
 async def test_inviting_members_and_guests_into_a_meeting(app: FastAPI, mailbox: Mailbox) -> None:
     _ada, grace = await _people(app)
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         outsider = await make_user(db, email="linus@example.org", name="Linus")
     owner, headers = await client_for(app, "ada@example.org")
     other, other_headers = await client_for(app, "linus@example.org")

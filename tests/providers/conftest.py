@@ -82,5 +82,5 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def runtime(app: FastAPI) -> ProviderRuntime:
-    providers: ProviderRuntime = app.state.providers
+    providers: ProviderRuntime = app.state.runtime.providers
     return providers

@@ -27,7 +27,7 @@ def bare_context(http: httpx.AsyncClient) -> ProviderContext:
     """What Jitsi and BigBlueButton need: HTTP only (they never touch Parley's database)."""
     return ProviderContext(
         http=http,
-        sessions=cast(Any, None),
+        database=cast(Any, None),
         bus=cast(Any, None),
         public_url="https://parley.example.org",
         tokens=MemoryTokenStore(),

@@ -208,7 +208,7 @@ async def test_a_changed_app_secret_asks_for_the_secrets_again(
         {"s": f'{{"secret": "{other}"}}', "id": config_id},
     )
     await db_session.commit()
-    app.state.providers.forget(config_id)
+    app.state.runtime.providers.forget(config_id)
     page = await admin.get(f"/admin/providers/{config_id}")
     assert page.status_code == 200 and "cannot be read" in page.text
     tested = await admin.post(f"/admin/providers/{config_id}/test")

@@ -323,9 +323,9 @@ async def test_disconnect_when_zoom_does_not_answer_still_forgets(
     assert "Parley forgot its tokens, but could not revoke them" in page.text
     assert "Connect Zoom" in page.text
     assert (
-        await providers.DbTokenStore(app.state.sessionmaker, app.state.providers.box).load(
-            config_id
-        )
+        await providers.DbTokenStore(
+            app.state.runtime.database, app.state.runtime.providers.box
+        ).load(config_id)
         is None
     )
 

@@ -60,11 +60,11 @@ async def make_worker(app: FastAPI) -> AsyncIterator[Callable[[Clock], Worker]]:
 
     def make(clock: Clock) -> Worker:
         context = JobContext(
-            sessions=app.state.sessionmaker,
-            bus=app.state.bus,
-            settings=app.state.settings,
+            database=app.state.runtime.database,
+            bus=app.state.runtime.bus,
+            settings=app.state.runtime.settings,
             clock=clock,
-            extras={"providers": app.state.providers},
+            providers=app.state.runtime.providers,
         )
         made.append(Worker(context, handlers(), concurrency=20))
         return made[-1]
@@ -96,7 +96,7 @@ async def _job(db: AsyncSession, key: str) -> Job:
 
 
 async def _people(app: FastAPI, count: int) -> list[User]:
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         return [
             await make_user(db, email=f"member{n}@example.org", name=f"Member {n}")
             for n in range(count)
@@ -110,8 +110,8 @@ async def test_meeting_made_ahead_and_each_member_reminded_once(
     worker = make_worker(clock)
     organiser, ada, grace, linus, late = await _people(app, 5)
     starts = (clock.now() + timedelta(days=2)).replace(microsecond=0)
-    settings = app.state.settings
-    async with app.state.sessionmaker() as db:
+    settings = app.state.runtime.settings
+    async with app.state.runtime.database() as db:
         session = await service.publish(
             db=db, settings=settings, organiser=organiser, fields=_fields(starts)
         )
@@ -129,11 +129,11 @@ async def test_meeting_made_ahead_and_each_member_reminded_once(
 
     # Nothing is made until 24 hours before the start.
     await worker.run_until_idle()
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         assert (await db.get(ScheduledSession, session_id)).meeting is None  # type: ignore[union-attr]
     clock.at(starts - timedelta(hours=24))
     await worker.run_until_idle()
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         made = await db.get(ScheduledSession, session_id)
         assert made is not None and made.meeting is not None
         room = await db.get(Room, made.meeting["data"]["room_id"])
@@ -156,7 +156,7 @@ async def test_meeting_made_ahead_and_each_member_reminded_once(
 
     # Grace gives up her place: Linus, first on the waiting list, gets it and the link at
     # once; someone registering now (more places) gets it at once too.
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         session = await service.get(db=db, session_id=session_id)
         await service.unregister(db=db, settings=settings, user=grace, session=session)
         session = await service.get(db=db, session_id=session_id)
@@ -193,8 +193,8 @@ async def test_a_change_and_a_cancellation_reach_the_provider_and_the_people(
     worker = make_worker(clock)
     organiser, ada, stranger = await _people(app, 3)
     starts = (clock.now() + timedelta(hours=3)).replace(microsecond=0)
-    settings = app.state.settings
-    async with app.state.sessionmaker() as db:
+    settings = app.state.runtime.settings
+    async with app.state.runtime.database() as db:
         session = await service.publish(
             db=db, settings=settings, organiser=organiser, fields=_fields(starts)
         )
@@ -202,7 +202,7 @@ async def test_a_change_and_a_cancellation_reach_the_provider_and_the_people(
         session_id = session.id
     clock.tick()
     await worker.run_until_idle()  # within 24 hours: made at once
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         session = await service.get(db=db, session_id=session_id)
         assert session.meeting is not None
         room_id = session.meeting["data"]["room_id"]
@@ -214,7 +214,7 @@ async def test_a_change_and_a_cancellation_reach_the_provider_and_the_people(
                 session=session,
                 fields=_fields(starts, title="Hijacked"),
             )
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         session = await service.get(db=db, session_id=session_id)
         later = starts + timedelta(hours=1)
         await service.change(
@@ -230,14 +230,14 @@ async def test_a_change_and_a_cancellation_reach_the_provider_and_the_people(
     changed = mailbox.wait_for(1)[0]
     assert changed["To"] == "member1@example.org"
     assert changed["Subject"] == "Changed: Maths, class 4B (moved)"
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         room = await db.get(Room, room_id)
         assert room is not None and room.name == "Maths, class 4B (moved)"
         # The reminder moved with the session.
         job = await _job(db, service.remind_key(session_id, ada.id))
         assert job.run_at == later - timedelta(minutes=15)
 
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         session = await service.get(db=db, session_id=session_id)
         await service.cancel(db=db, actor=organiser, session=session)
     clock.tick()
@@ -245,7 +245,7 @@ async def test_a_change_and_a_cancellation_reach_the_provider_and_the_people(
     await worker.run_until_idle()
     cancelled = mailbox.wait_for(2)[1]
     assert cancelled["Subject"] == "Cancelled: Maths, class 4B (moved)"
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         assert await db.get(Room, room_id) is None
     # The reminder never goes.
     clock.at(later)
@@ -259,12 +259,12 @@ async def test_provider_failure_is_retried_shown_and_blocks_nobody_else(
     clock = Clock()
     worker = make_worker(clock)
     (organiser,) = await _people(app, 1)
-    settings = app.state.settings
-    async with app.state.sessionmaker() as db:
+    settings = app.state.runtime.settings
+    async with app.state.runtime.database() as db:
         # A BigBlueButton that does not answer (nothing listens on its port).
         bbb = await providers.create(
             db=db,
-            runtime=app.state.providers,
+            runtime=app.state.runtime.providers,
             kind="bbb",
             name="School BBB",
             config=BBBConfig(
@@ -284,7 +284,7 @@ async def test_provider_failure_is_retried_shown_and_blocks_nobody_else(
         broken_id, fine_id, bbb_id = broken.id, fine.id, bbb.id
     clock.tick()
     await worker.run_until_idle()
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         assert (await service.get(db=db, session_id=fine_id)).meeting is not None
         failing = await service.get(db=db, session_id=broken_id)
         assert failing.meeting is None
@@ -304,13 +304,13 @@ async def test_provider_failure_is_retried_shown_and_blocks_nobody_else(
         assert "Parley tries again at" in page.text
 
     # Paused: nothing new is made, and the attempt is not counted.
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         row = await providers.get(db=db, config_id=bbb_id)
         assert row is not None
         await service.set_provider_state(db=db, row=row, state=service.PAUSED)
     clock.at(clock.now() + timedelta(minutes=1))
     await worker.run_until_idle()
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         job = await _job(db, service.generate_key(broken_id))
         assert job.attempts == 1 and "paused" in (job.last_error or "")
         # Disconnected: the session says so, no more attempts.
@@ -319,7 +319,7 @@ async def test_provider_failure_is_retried_shown_and_blocks_nobody_else(
         await service.set_provider_state(db=db, row=row, state=service.DISCONNECTED)
     clock.at(clock.now() + timedelta(minutes=10))
     await worker.run_until_idle()
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         failing = await service.get(db=db, session_id=broken_id)
         assert failing.meeting_error is not None
         assert "disconnected" in failing.meeting_error["message"]
@@ -333,10 +333,10 @@ async def test_a_mail_server_away_delays_reminders_and_the_page_says_so(
     clock = Clock()
     worker = make_worker(clock)
     organiser, ada = await _people(app, 2)
-    settings = app.state.settings
+    settings = app.state.runtime.settings
     starts = (clock.now() + timedelta(minutes=10)).replace(microsecond=0)
     mailbox.stop()
-    async with app.state.sessionmaker() as db:
+    async with app.state.runtime.database() as db:
         session = await service.publish(
             db=db, settings=settings, organiser=organiser, fields=_fields(starts)
         )

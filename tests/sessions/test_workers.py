@@ -65,9 +65,9 @@ def _worker_process(
 async def _seed_session(settings: Settings) -> int:
     """A session starting in 10 minutes, its meeting made, 300 members registered."""
     engine = db.create_engine(settings.effective_database_url)
-    sessions = db.session_factory(engine)
+    database = db.session_factory(engine)
     try:
-        async with sessions() as session_db:
+        async with database() as session_db:
             organiser = User(email="organiser@example.org", display_name="Organiser")
             members = [
                 User(email=f"member{n}@example.org", display_name=f"Member {n}")
@@ -100,20 +100,20 @@ async def _seed_session(settings: Settings) -> int:
         async with create_client(timeout_seconds=5) as http:
             runtime = ProviderRuntime(
                 http=http,
-                sessions=sessions,
+                database=database,
                 bus=bus,
                 public_url="http://testserver",
                 secret=settings.secret(),
             )
             context = JobContext(
-                sessions=sessions,
+                database=database,
                 bus=bus,
                 settings=settings,
                 clock=SystemClock(),
-                extras={"providers": runtime},
+                providers=runtime,
             )
             await Worker(context, {service.GENERATE: pipeline.generate}).run_until_idle()
-        async with sessions() as session_db:
+        async with database() as session_db:
             session = await service.get(db=session_db, session_id=session_id)
             assert session.meeting is not None
             for member in members:

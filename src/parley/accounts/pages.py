@@ -22,6 +22,7 @@ from parley.csrf import SESSION_COOKIE, check_csrf
 from parley.deps import AppSettings, CurrentUser, DbSession, Viewer
 from parley.errors import N_, Conflict, Forbidden, NotAuthenticated, TooManyRequests
 from parley.forms import form_data, parse
+from parley.runtime import runtime_of
 from parley.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -48,7 +49,7 @@ def _redirect(url: str) -> RedirectResponse:
 
 def _signed_in(request: Request, *, token: str, target: str) -> Response:
     response = _redirect(target)
-    set_session_cookie(response, token=token, settings=request.app.state.settings)
+    set_session_cookie(response, token=token, settings=runtime_of(request).settings)
     return response
 
 

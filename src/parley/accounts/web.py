@@ -9,6 +9,7 @@ from parley.accounts import service
 from parley.accounts.models import User
 from parley.csrf import SESSION_COOKIE
 from parley.errors import N_, NotAuthenticated, TooManyRequests
+from parley.runtime import runtime_of
 from parley.settings import Settings
 
 
@@ -20,7 +21,7 @@ async def attempt_login(
     *, request: Request, db: AsyncSession, email: str, password: str
 ) -> tuple[User, str]:
     """Check credentials under the login rate limit; return the user and a session token."""
-    limiter = request.app.state.login_limiter
+    limiter = runtime_of(request).limiters.login
     keys = (f"login:ip:{client_address(request)}", f"login:email:{email.strip().lower()}")
     if not await limiter.allowed(*keys):
         raise TooManyRequests(
@@ -30,7 +31,7 @@ async def attempt_login(
     if user is None:
         await limiter.hit(*keys)
         raise NotAuthenticated(N_("Wrong email or password."), code="bad_credentials")
-    settings: Settings = request.app.state.settings
+    settings: Settings = runtime_of(request).settings
     token = await service.start_session(
         db=db,
         user=user,

@@ -16,6 +16,7 @@ from parley.deps import AdminUser, DbSession
 from parley.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from parley.forms import form_data, parse
 from parley.rooms import policies
+from parley.runtime import runtime_of
 from parley.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -125,9 +126,9 @@ async def _room_policies_page(
             "room_settings": policies.ROOM_SETTINGS,
             "policies": await policies.load(db=db),
             "waiting_choices": policies.WAITING_ROOM_CHOICES,
-            "media_servers": await request.app.state.sfu.status(db),
-            "sfu_threshold": request.app.state.settings.sfu_threshold,
-            "mesh_limit": request.app.state.settings.mesh_limit,
+            "media_servers": await runtime_of(request).sfu.status(db),
+            "sfu_threshold": runtime_of(request).settings.sfu_threshold,
+            "mesh_limit": runtime_of(request).settings.mesh_limit,
             "notice": notice,
         },
     )

@@ -30,6 +30,7 @@ from parley.errors import N_, Invalid, ParleyError
 from parley.forms import form_data, parse
 from parley.people import service as people
 from parley.providers import service as providers
+from parley.runtime import runtime_of
 from parley.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -48,7 +49,7 @@ _email = TypeAdapter(Email)
 
 
 def _services(request: Request) -> Services:
-    state = request.app.state
+    state = runtime_of(request)
     return Services(
         settings=state.settings, runtime=state.providers, bus=state.bus, secret=state.secret
     )
@@ -549,7 +550,7 @@ async def rsvp_page(
     attendee_id: int, token: str, request: Request, db: DbSession, viewer: Viewer, answer: str = ""
 ) -> Response:
     attendee, event = await service.attendee_for_token(
-        db=db, secret=request.app.state.secret, attendee_id=attendee_id, token=token[:100]
+        db=db, secret=runtime_of(request).secret, attendee_id=attendee_id, token=token[:100]
     )
     return render(
         request,
@@ -571,7 +572,7 @@ async def rsvp(
     attendee_id: int, token: str, request: Request, db: DbSession, viewer: Viewer
 ) -> Response:
     attendee, event = await service.attendee_for_token(
-        db=db, secret=request.app.state.secret, attendee_id=attendee_id, token=token[:100]
+        db=db, secret=runtime_of(request).secret, attendee_id=attendee_id, token=token[:100]
     )
     value = (await form_data(request)).get("answer", "")
     if value not in ANSWERS or value == NEEDS_ACTION:

@@ -32,6 +32,7 @@ from parley.calendar.schemas import (
 from parley.csrf import CsrfProtected
 from parley.deps import CurrentUser, DbSession
 from parley.errors import N_, Invalid, NotFound
+from parley.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"])
 feed_router = APIRouter(tags=["calendar"])
@@ -42,7 +43,7 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 
 
 def _services(request: Request) -> Services:
-    state = request.app.state
+    state = runtime_of(request)
     return Services(
         settings=state.settings, runtime=state.providers, bus=state.bus, secret=state.secret
     )

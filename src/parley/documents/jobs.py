@@ -38,7 +38,7 @@ async def convert_job(context: JobContext, payload: dict[str, Any]) -> None:
     presentation_id = int(payload["id"])
     settings = context.settings
     root = settings.effective_documents_dir
-    async with context.sessions() as db:
+    async with context.database() as db:
         document = await db.get(Presentation, presentation_id)
         if document is None or document.status in {READY, FAILED}:
             return
@@ -154,7 +154,7 @@ class _Progress:
         if not force and now - self.recorded < RECORD_SECONDS:
             return
         self.recorded = now
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             document = await db.get(Presentation, self.presentation_id)
             if document is not None:
                 document.pages = self.total
@@ -163,7 +163,7 @@ class _Progress:
                 await db.commit()
 
     async def finish(self, error: str | None, details: dict[str, Any]) -> None:
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             document = await db.get(Presentation, self.presentation_id)
             if document is None:
                 return

@@ -32,6 +32,7 @@ from parley.jobs.worker import wake
 from parley.rooms import service as rooms
 from parley.rooms.models import Room, RoomParticipant
 from parley.rooms.service import JOIN_COOKIE, JoinClaims
+from parley.runtime import runtime_of
 from parley.sockets import CloseCode, origin_ok
 
 router = APIRouter(include_in_schema=False)
@@ -58,14 +59,16 @@ async def shared_document(websocket: WebSocket, slug: str, name: str) -> None:
     if name not in DOCUMENTS or not origin_ok(websocket):
         await websocket.close(code=CloseCode.POLICY_VIOLATION)
         return
-    async with websocket.app.state.sessionmaker() as db:
+    async with runtime_of(websocket).database() as db:
         room = await rooms.get_by_slug(db=db, slug=slug)
-        claims = rooms.read_join(websocket.app.state.secret, websocket.cookies.get(JOIN_COOKIE, ""))
+        claims = rooms.read_join(
+            runtime_of(websocket).secret, websocket.cookies.get(JOIN_COOKIE, "")
+        )
         if room is None or claims is None or claims.room_id != room.id:
             await websocket.close(code=CloseCode.POLICY_VIOLATION)
             return
     await websocket.accept()
-    await websocket.app.state.documents.serve(websocket, claims, name)
+    await runtime_of(websocket).documents.serve(websocket, claims, name)
 
 
 async def _participant(
@@ -74,7 +77,7 @@ async def _participant(
     room = await rooms.get_by_slug(db=db, slug=slug)
     if room is None:
         raise NotFound(N_("No such room."))
-    claims = rooms.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
+    claims = rooms.read_join(runtime_of(request).secret, request.cookies.get(JOIN_COOKIE, ""))
     if claims is None or claims.room_id != room.id:
         raise Forbidden(N_("Join the meeting first."), code="not_in_meeting")
     row = await service.member(db=db, claims=claims)
@@ -107,7 +110,7 @@ async def upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
 async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
     _, claims, _ = await _participant(slug, request, db)
     await service.presenter(db=db, claims=claims)
-    settings = request.app.state.settings
+    settings = runtime_of(request).settings
     root: Path = settings.effective_documents_dir
     limit: int = settings.document_max_bytes
     megabytes = max(1, limit // (1024 * 1024))
@@ -150,7 +153,7 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
             raise Unsupported(service.CONVERSION_ERRORS["no_office"], code="no_office")
         document = await service.add_presentation(
             db=db,
-            bus=request.app.state.bus,
+            bus=runtime_of(request).bus,
             claims=claims,
             filename=filename,
             kind=kind,
@@ -159,7 +162,7 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
         )
     finally:
         await asyncio.to_thread(_discard, incoming)
-    await wake(request.app.state.bus)
+    await wake(runtime_of(request).bus)
     return JSONResponse(service.presentation_view(document), status_code=201)
 
 
@@ -189,7 +192,7 @@ async def page_image(
     document = await _document(room, presentation_id, db)
     if not 1 <= number <= document.done:
         raise NotFound(N_("This page is not ready yet."), code="not_ready")
-    root = request.app.state.settings.effective_documents_dir
+    root = runtime_of(request).settings.effective_documents_dir
     path = storage.page(root, room.id, document.id, number, thumb=what == "thumbs")
     if not path.exists():
         raise NotFound(N_("This page is not ready yet."), code="not_ready")
@@ -216,7 +219,7 @@ async def original(slug: str, presentation_id: int, request: Request, db: DbSess
     document = await _document(room, presentation_id, db)
     if not document.downloadable and row.role != "moderator":
         raise Forbidden(N_("The presenter has not allowed downloading this document."))
-    root = request.app.state.settings.effective_documents_dir
+    root = runtime_of(request).settings.effective_documents_dir
     path = storage.original(root, room.id, document.id)
     if not path.exists():
         raise NotFound(N_("This document is not in this room."), code="no_document")
@@ -244,7 +247,7 @@ async def notes_export(slug: str, extension: str, request: Request, db: DbSessio
     parts = await store.load(db=db, room_id=room.id, name="notes")
     await db.commit()
     doc = store.build(parts)
-    live = request.app.state.documents.rooms.get((room.id, "notes"))
+    live = runtime_of(request).documents.rooms.get((room.id, "notes"))
     if live is not None:
         # What this process holds may not be stored yet.
         doc.apply_update(live.ydoc.get_update())

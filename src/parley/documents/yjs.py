@@ -275,7 +275,7 @@ class DocRoom:
             self.rooms.forget(self)
 
     async def _load(self) -> None:
-        async with self.rooms.sessions() as db:
+        async with self.rooms.database() as db:
             parts = await store.load(db=db, room_id=self.room_id, name=self.name)
             row = await store.document(db=db, room_id=self.room_id, name=self.name)
             self.locked = row.locked
@@ -402,7 +402,7 @@ class DocRoom:
             peer.error("bad_message", N_("This message is not understood."))
             return
         try:
-            async with self.rooms.sessions() as db:
+            async with self.rooms.database() as db:
                 await controls.act(
                     db, self.rooms.bus, peer.claims, self.name, message, self.rooms.documents_dir
                 )
@@ -452,7 +452,7 @@ class DocRoom:
             if change.get("type") == "lock":
                 self.locked = bool(change.get("locked"))
             elif self.name == "board":
-                async with self.rooms.sessions() as db:
+                async with self.rooms.database() as db:
                     self.board = await service.board_state(db=db, room_id=self.room_id)
             self.push_state()
 
@@ -524,7 +524,7 @@ class DocRoom:
     async def _flush(self, *, final: bool = False) -> None:
         batch, self.pending = self.pending, []
         try:
-            async with self.rooms.sessions() as db:
+            async with self.rooms.database() as db:
                 if batch:
                     update = batch[0] if len(batch) == 1 else merge_updates(*batch)
                     waiting = await store.append(
@@ -550,12 +550,12 @@ class SharedRooms:
         self,
         *,
         bus: Bus,
-        sessions: async_sessionmaker[AsyncSession],
+        database: async_sessionmaker[AsyncSession],
         documents_dir: Path,
         linger_seconds: float = LINGER_SECONDS,
     ) -> None:
         self.bus = bus
-        self.sessions = sessions
+        self.database = database
         self.documents_dir = documents_dir
         self.linger_seconds = linger_seconds
         self.rooms: dict[tuple[int, str], DocRoom] = {}
@@ -611,7 +611,7 @@ class SharedRooms:
     async def serve(self, websocket: WebSocket, claims: JoinClaims, name: str) -> None:
         """Hold one participant's socket on document `name` for as long as it is open."""
         try:
-            async with self.sessions() as db:
+            async with self.database() as db:
                 row = await service.member(db=db, claims=claims)
                 role, display_name = row.role, row.display_name
         except ParleyError as refusal:

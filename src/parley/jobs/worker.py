@@ -15,9 +15,9 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +25,10 @@ from parley.bus import Bus
 from parley.db import utcnow
 from parley.jobs import queue
 from parley.settings import Settings
+
+if TYPE_CHECKING:
+    from parley.mail.smtp import SmtpPool
+    from parley.providers.service import ProviderRuntime
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +67,17 @@ class Defer(Exception):
 
 @dataclass
 class JobContext:
-    """What handlers get: the database, the bus, the settings, the clock."""
+    """What handlers get: the database, the bus, the settings, the clock, and the services
+    that live as long as the worker (named for their types only: jobs sit below them)."""
 
-    sessions: async_sessionmaker[AsyncSession]
+    database: async_sessionmaker[AsyncSession]
     bus: Bus
     settings: Settings
     clock: Clock
-    # Anything else a handler needs that lives as long as the process (an HTTP client…).
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The meeting providers, for the jobs that make or end meetings (None: not here).
+    providers: ProviderRuntime | None = None
+    # Connections to the mail server, opened by the first email job and kept until stop.
+    smtp: SmtpPool | None = None
 
 
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
@@ -127,7 +134,7 @@ class Worker:
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
-                async with self.context.sessions() as db:
+                async with self.context.database() as db:
                     await queue.renew(
                         db=db, worker=self.name, until=self.context.clock.now() + self.lease
                     )
@@ -140,11 +147,9 @@ class Worker:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        for extra in self.context.extras.values():
-            closing = getattr(extra, "aclose_jobs", None)
-            if closing is not None:
-                with contextlib.suppress(Exception):
-                    await closing()
+        if self.context.smtp is not None:
+            with contextlib.suppress(Exception):
+                await self.context.smtp.aclose_jobs()
 
     def wake(self) -> None:
         self._wake.set()
@@ -180,7 +185,7 @@ class Worker:
         """Claim one batch of due jobs and run it; return how many ran."""
         now = self.context.clock.now()
         batch: list[queue.Claimed] = []
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             for kinds, limit in (
                 ([k for k, h in self.handlers.items() if not is_batch(h)], self.concurrency),
                 (
@@ -277,7 +282,7 @@ class Worker:
 
     async def _record(self, write: Callable[[AsyncSession], Awaitable[None]]) -> None:
         try:
-            async with self.context.sessions() as db:
+            async with self.context.database() as db:
                 await write(db)
         except Exception:
             # The job stays claimed: its lease runs out and it is tried again.

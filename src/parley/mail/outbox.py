@@ -147,7 +147,7 @@ async def send_many(context: JobContext, emails: list[Queued]) -> None:
     settings = context.settings
     pool = _pool(context)
     by_key = {f"email:{email.id}": email for email in emails}
-    async with context.sessions() as guard, _marking(guard) as marking:
+    async with context.database() as guard, _marking(guard) as marking:
         dialect = marking.dialect.name
         held = await guard.scalars(
             select(Job.key)
@@ -287,12 +287,9 @@ def _domain(settings: Settings) -> str:
 
 
 def _pool(context: JobContext) -> SmtpPool:
-    pool = context.extras.get("smtp")
-    if not isinstance(pool, SmtpPool):
-        pool = context.extras["smtp"] = SmtpPool(
-            context.settings, size=context.settings.jobs_concurrency
-        )
-    return pool
+    if context.smtp is None:
+        context.smtp = SmtpPool(context.settings, size=context.settings.jobs_concurrency)
+    return context.smtp
 
 
 def attachment(filename: str, content_type: str, content: bytes) -> dict[str, Any]:
@@ -368,7 +365,7 @@ async def send_job(context: JobContext, payload: dict[str, Any]) -> None:
     """The job: send one stored email unless it was sent already."""
     email_id = int(payload["id"])
     settings = context.settings
-    async with context.sessions() as db:
+    async with context.database() as db:
         # Locked while it is sent: a second worker that took the job (its lease ran out
         # while this one was still sending) waits and then finds it sent.
         email = await db.scalar(

@@ -64,11 +64,11 @@ class Sfu:
         *,
         settings: Settings,
         http: httpx.AsyncClient,
-        sessions: async_sessionmaker[AsyncSession],
+        database: async_sessionmaker[AsyncSession],
         secret: str,
     ) -> None:
         self.settings = settings
-        self.sessions = sessions
+        self.database = database
         self.secret = secret
         self.clients = {
             node.name: JanusClient(
@@ -259,7 +259,7 @@ class Sfu:
 
     async def cut(self, *, room_id: int, participant_id: str) -> int:
         """Take a removed participant out of the room's SFU meeting; the sessions ended."""
-        async with self.sessions() as db:
+        async with self.database() as db:
             room = await db.get(Room, room_id)
             if room is None or not uses_sfu(room) or room.sfu_node not in self.clients:
                 return 0
@@ -302,7 +302,7 @@ class Sfu:
         present = set(
             await client.rooms(admin_key=self.settings.janus_admin_key.get_secret_value())
         )
-        async with self.sessions() as db:
+        async with self.database() as db:
             meetings = (
                 await db.scalars(
                     select(Room).where(

@@ -118,7 +118,7 @@ class Connection:
 async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
     """Hold one participant's socket for as long as they are in the meeting."""
     try:
-        async with hubs.sessions() as db:
+        async with hubs.database() as db:
             row = await service.connect(db=db, bus=hubs.bus, claims=claims)
             role = row.role
             if hubs.sfu is not None:
@@ -162,7 +162,7 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
                 with contextlib.suppress(Exception):
                     await hubs.presence.meeting_left(claims.user_id)
             try:
-                async with hubs.sessions() as db:
+                async with hubs.database() as db:
                     await service.disconnect(db=db, claims=claims)
             except Exception:
                 log.exception("could not record a disconnection")
@@ -175,7 +175,7 @@ async def _resume(hubs: Hubs, connection: Connection, last_event: int | None) ->
     # Live events arriving while the database is read wait, then pass if newer.
     if connection.pending is None:
         connection.pending = []
-    async with hubs.sessions() as db:
+    async with hubs.database() as db:
         missed = None
         if last_event is not None:
             missed = await service.missed(db=db, claims=connection.claims, after=last_event)

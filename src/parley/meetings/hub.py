@@ -70,7 +70,7 @@ class RoomHub:
             await anyio.sleep(TOUCH_SECONDS)
             ids = sorted({c.participant_id for c in self.connections})
             try:
-                async with self.hubs.sessions() as db:
+                async with self.hubs.database() as db:
                     await service.touch(db=db, room_id=self.room_id, participant_ids=ids)
             except Exception:
                 log.exception("could not refresh presence", extra={"room_id": self.room_id})
@@ -141,13 +141,13 @@ class Hubs:
         self,
         *,
         bus: Bus,
-        sessions: async_sessionmaker[AsyncSession],
+        database: async_sessionmaker[AsyncSession],
         peertube_hosts: list[str] | None = None,
         presence: Presence | None = None,
         sfu: Sfu | None = None,
     ) -> None:
         self.bus = bus
-        self.sessions = sessions
+        self.database = database
         self.peertube_hosts = peertube_hosts or []
         # Members in a meeting show as such to the people who look for them.
         self.presence = presence
@@ -174,7 +174,7 @@ class Hubs:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             try:
-                async with self.sessions() as db:
+                async with self.database() as db:
                     await service.sweep(db=db, bus=self.bus, stale_after=STALE_AFTER)
             except Exception:
                 log.exception("could not sweep departed participants")
@@ -195,7 +195,7 @@ class Hubs:
         task.add_done_callback(self._background.discard)
 
     async def waiting_list(self, room_id: int) -> dict[str, Any]:
-        async with self.sessions() as db:
+        async with self.database() as db:
             room = await rooms.get(db=db, room_id=room_id)
             entries = await rooms.pending(db=db, room=room) if room else []
             return {

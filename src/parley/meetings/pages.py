@@ -17,6 +17,7 @@ from parley.rooms import pages as room_pages
 from parley.rooms import service as rooms
 from parley.rooms.models import Room
 from parley.rooms.service import JOIN_COOKIE, JoinClaims
+from parley.runtime import runtime_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,7 +26,7 @@ async def _participant(slug: str, request: Request, db: DbSession) -> tuple[Room
     room = await rooms.get_by_slug(db=db, slug=slug)
     if room is None:
         raise NotFound(N_("No such room."))
-    claims = rooms.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
+    claims = rooms.read_join(runtime_of(request).secret, request.cookies.get(JOIN_COOKIE, ""))
     if claims is None or claims.room_id != room.id:
         raise Forbidden(N_("Join the meeting first."), code="not_in_meeting")
     return room, claims
@@ -39,9 +40,9 @@ async def leave(slug: str, request: Request, viewer: Viewer, db: DbSession) -> R
         raise NotFound(
             N_("This link does not lead to any room. Check it with the person who sent it.")
         )
-    claims = rooms.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
+    claims = rooms.read_join(runtime_of(request).secret, request.cookies.get(JOIN_COOKIE, ""))
     if claims is not None and claims.room_id == room.id:
-        await service.leave(db=db, bus=request.app.state.bus, claims=claims)
+        await service.leave(db=db, bus=runtime_of(request).bus, claims=claims)
     return room_pages.left_page(request, room, viewer)
 
 
@@ -63,18 +64,18 @@ async def media_settings(slug: str, request: Request, db: DbSession) -> JSONResp
     room, claims = await _participant(slug, request, db)
     if not room.is_open or claims.meeting_number != room.meeting_number:
         raise Forbidden(N_("The meeting has ended."), code="meeting_ended")
-    settings = request.app.state.settings
+    settings = runtime_of(request).settings
     body: dict[str, Any] = {
         **ice_servers(settings, claims.participant_id),
         "transport": "mesh",
         "mesh_limit": settings.mesh_limit,
     }
-    sfu: Sfu = request.app.state.sfu
+    sfu: Sfu = runtime_of(request).sfu
     if uses_sfu(room) and sfu.enabled:
         # The way in is for people in the meeting (a removed one gets no new token).
         if await service.participant(db=db, claims=claims) is None:
             raise Forbidden(N_("You are no longer in this meeting."), code="not_in_meeting")
-        bus = request.app.state.bus
+        bus = runtime_of(request).bus
 
         async def moved(node: str) -> None:
             await service.media_moved(db=db, bus=bus, room_id=room.id, node=node)

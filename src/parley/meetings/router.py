@@ -86,7 +86,7 @@ def on(message_type: type[M]) -> Callable[[Callable[[Context, M], Awaitable[None
 async def dispatch(hubs: Hubs, connection: Connection, message: BaseModel) -> None:
     """Act on one checked message; a refusal or a failure is told to this socket only."""
     try:
-        async with hubs.sessions() as db:
+        async with hubs.database() as db:
             await HANDLERS[type(message)](Context(db, hubs, connection), message)
     except ParleyError as refusal:
         connection.offer(error_message(refusal.code, refusal.message))

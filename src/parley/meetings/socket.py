@@ -23,6 +23,7 @@ from parley.meetings import connection
 from parley.rooms import channel, service
 from parley.rooms.models import WaitingEntry
 from parley.rooms.service import JOIN_COOKIE, WAIT_COOKIE
+from parley.runtime import runtime_of
 from parley.sockets import CloseCode, origin_ok
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,10 @@ async def live(websocket: WebSocket, slug: str) -> None:
     if not origin_ok(websocket):
         await websocket.close(code=CloseCode.POLICY_VIOLATION)
         return
-    sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
-    bus: Bus = websocket.app.state.bus
-    secret: str = websocket.app.state.secret
-    async with sessions() as db:
+    database: async_sessionmaker[AsyncSession] = runtime_of(websocket).database
+    bus: Bus = runtime_of(websocket).bus
+    secret: str = runtime_of(websocket).secret
+    async with database() as db:
         room = await service.get_by_slug(db=db, slug=slug)
         if room is None:
             await websocket.close(code=CloseCode.POLICY_VIOLATION)
@@ -57,11 +58,11 @@ async def live(websocket: WebSocket, slug: str) -> None:
     await websocket.accept()
     if claims is not None:
         # A participant: the meeting hub holds the socket (and one subscription for the room).
-        await connection.serve(websocket, websocket.app.state.hubs, claims)
+        await connection.serve(websocket, runtime_of(websocket).hubs, claims)
         return
     async with bus.subscribe(channel.name(room_id)) as subscription:
         # Subscribed before the state is read, so no change between the two is missed.
-        await _watcher(websocket, sessions, room_id, entry.id if entry else None, subscription)
+        await _watcher(websocket, database, room_id, entry.id if entry else None, subscription)
 
 
 async def _send(websocket: WebSocket, event: dict[str, Any]) -> None:
@@ -70,7 +71,7 @@ async def _send(websocket: WebSocket, event: dict[str, Any]) -> None:
 
 async def _watcher(
     websocket: WebSocket,
-    sessions: async_sessionmaker[AsyncSession],
+    database: async_sessionmaker[AsyncSession],
     room_id: int,
     entry_id: int | None,
     subscription: Any,
@@ -78,7 +79,7 @@ async def _watcher(
     """Tell a person outside the room the moment they can come in (or cannot)."""
 
     async def current() -> dict[str, Any] | None:
-        async with sessions() as db:
+        async with database() as db:
             room = await service.get(db=db, room_id=room_id)
             if room is None:
                 return {"type": "closed"}

@@ -22,6 +22,7 @@ from parley.bus import Bus, SubscriptionOverflow
 from parley.csrf import SESSION_COOKIE
 from parley.people import service
 from parley.people.presence import Presence
+from parley.runtime import runtime_of
 from parley.sockets import CloseCode, origin_ok, write_outbox
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,10 @@ async def live(websocket: WebSocket) -> None:
     if not origin_ok(websocket):
         await websocket.close(code=CloseCode.POLICY_VIOLATION)
         return
-    sessions: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
-    bus: Bus = websocket.app.state.bus
-    presence: Presence = websocket.app.state.presence
-    async with sessions() as db:
+    database: async_sessionmaker[AsyncSession] = runtime_of(websocket).database
+    bus: Bus = runtime_of(websocket).bus
+    presence: Presence = runtime_of(websocket).presence
+    async with database() as db:
         user = await accounts.user_for_session(
             db=db, token=websocket.cookies.get(SESSION_COOKIE, "")
         )

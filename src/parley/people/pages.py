@@ -17,18 +17,19 @@ from parley.people.presence import Presence
 from parley.rooms.pages import set_path_cookie
 from parley.rooms.service import JOIN_COOKIE
 from parley.rooms.web import join
+from parley.runtime import runtime_of
 from parley.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
 def _bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
+    bus: Bus = runtime_of(request).bus
     return bus
 
 
 def _presence(request: Request) -> Presence:
-    presence: Presence = request.app.state.presence
+    presence: Presence = runtime_of(request).presence
     return presence
 
 
@@ -81,10 +82,10 @@ async def call(user_id: int, request: Request, user: CurrentUser, db: DbSession)
         _invitation, room = await service.call(
             db=db,
             bus=_bus(request),
-            limiter=request.app.state.invitation_limiter,
+            limiter=runtime_of(request).limiters.invitation,
             caller=user,
             user_id=member.id,
-            seconds=request.app.state.settings.call_ring_seconds,
+            seconds=runtime_of(request).settings.call_ring_seconds,
         )
     except ParleyError as refusal:
         return render(

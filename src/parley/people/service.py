@@ -313,7 +313,7 @@ async def cancel(*, db: AsyncSession, bus: Bus, user: User, invitation_id: int) 
 
 async def expire_job(context: JobContext, payload: dict[str, Any]) -> None:
     """The job: an invitation nobody answered in time becomes a missed one."""
-    async with context.sessions() as db:
+    async with context.database() as db:
         await _settle(
             db=db,
             bus=context.bus,

@@ -18,6 +18,7 @@ from parley.people import emails, service
 from parley.people.presence import Presence
 from parley.rooms import service as rooms
 from parley.rooms.models import Room
+from parley.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
 
@@ -73,12 +74,12 @@ class AvailabilityIn(BaseModel):
 
 
 def _bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
+    bus: Bus = runtime_of(request).bus
     return bus
 
 
 def _presence(request: Request) -> Presence:
-    presence: Presence = request.app.state.presence
+    presence: Presence = runtime_of(request).presence
     return presence
 
 
@@ -116,10 +117,10 @@ async def call(
     invitation, room = await service.call(
         db=db,
         bus=_bus(request),
-        limiter=request.app.state.invitation_limiter,
+        limiter=runtime_of(request).limiters.invitation,
         caller=user,
         user_id=body.user_id,
-        seconds=request.app.state.settings.call_ring_seconds,
+        seconds=runtime_of(request).settings.call_ring_seconds,
     )
     return await _invitation_out(db, invitation.id, room)
 
@@ -140,11 +141,11 @@ async def invite(
     invitation = await service.invite(
         db=db,
         bus=_bus(request),
-        limiter=request.app.state.invitation_limiter,
+        limiter=runtime_of(request).limiters.invitation,
         inviter=user,
         room=room,
         user_id=body.user_id,
-        seconds=request.app.state.settings.invitation_ring_seconds,
+        seconds=runtime_of(request).settings.invitation_ring_seconds,
     )
     return await _invitation_out(db, invitation.id, room)
 
@@ -173,8 +174,8 @@ async def email_invitations(
     room = await _room(db, slug)
     queued = await emails.invite_guests(
         db=db,
-        settings=request.app.state.settings,
-        limiter=request.app.state.email_limiter,
+        settings=runtime_of(request).settings,
+        limiter=runtime_of(request).limiters.email,
         inviter=user,
         room=room,
         addresses=list(dict.fromkeys(body.emails)),

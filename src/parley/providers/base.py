@@ -165,7 +165,7 @@ class ProviderContext:
 
     # The shared client: timeouts set, closed when Parley stops.
     http: httpx.AsyncClient
-    sessions: async_sessionmaker[AsyncSession]
+    database: async_sessionmaker[AsyncSession]
     bus: Bus
     # Parley's own address, for links back to it (no trailing slash).
     public_url: str

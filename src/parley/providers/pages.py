@@ -32,6 +32,7 @@ from parley.providers.forms import fields_of, parse_config
 from parley.providers.models import ProviderConfig
 from parley.providers.registry import ProviderClass
 from parley.providers.service import ProviderRuntime
+from parley.runtime import runtime_of
 from parley.templating import render
 
 router = APIRouter(
@@ -54,7 +55,7 @@ OAUTH_SECONDS = 600
 
 
 def _runtime(request: Request) -> ProviderRuntime:
-    runtime: ProviderRuntime = request.app.state.providers
+    runtime: ProviderRuntime = runtime_of(request).providers
     return runtime
 
 
@@ -82,7 +83,7 @@ async def _row(db: DbSession, config_id: int) -> ProviderConfig:
 
 
 def _public_url(request: Request) -> str:
-    url: str = request.app.state.settings.effective_public_url
+    url: str = runtime_of(request).settings.effective_public_url
     return url
 
 
@@ -301,7 +302,7 @@ async def connect_account(
         path=f"/admin/providers/{row.id}/",
         httponly=True,
         samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
+        secure=runtime_of(request).settings.secure_cookies,
     )
     return response
 

@@ -80,7 +80,7 @@ class ParleyProvider(Provider[ParleyConfig]):
         await db.commit()
 
     async def create_meeting(self, spec: MeetingSpec) -> ProviderMeeting:
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             owner = (
                 await accounts.get(db=db, user_id=spec.organiser_id)
                 if spec.organiser_id is not None
@@ -103,13 +103,13 @@ class ParleyProvider(Provider[ParleyConfig]):
         return room, owner
 
     async def update_meeting(self, meeting: ProviderMeeting, spec: MeetingSpec) -> ProviderMeeting:
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             room, owner = await self._room(db, meeting)
             await self._apply(db, owner, room, spec)
             return self._meeting(room)
 
     async def delete_meeting(self, meeting: ProviderMeeting) -> None:
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             try:
                 room, owner = await self._room(db, meeting)
             except ProviderError:
@@ -123,16 +123,16 @@ class ParleyProvider(Provider[ParleyConfig]):
         return meeting.join_url
 
     async def is_running(self, meeting: ProviderMeeting) -> bool | None:
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             room, _owner = await self._room(db, meeting)
             return room.is_open
 
     async def end_meeting(self, meeting: ProviderMeeting) -> None:
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             room, _owner = await self._room(db, meeting)
             await rooms.close_room(db=db, bus=self.context.bus, actor=None, room=room)
 
     async def test_connection(self) -> Check:
-        async with self.context.sessions() as db:
+        async with self.context.database() as db:
             count = await db.scalar(select(func.count()).select_from(Room))
         return Check(N_("Parley's rooms are ready. Rooms now: %(count)s."), {"count": count})

@@ -94,12 +94,12 @@ def write_config(box: SecretBox, row: ProviderConfig, config: BaseModel) -> None
 class DbTokenStore:
     """OAuth tokens in the configuration's row, encrypted; each call in its own session."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> None:
-        self.sessions = sessions
+    def __init__(self, database: async_sessionmaker[AsyncSession], box: SecretBox) -> None:
+        self.database = database
         self.box = box
 
     async def load(self, config_id: int) -> OAuthTokens | None:
-        async with self.sessions() as db:
+        async with self.database() as db:
             row = await db.get(ProviderConfig, config_id)
             if row is None or not (row.access_token and row.refresh_token):
                 return None
@@ -117,7 +117,7 @@ class DbTokenStore:
                 raise _unreadable(row) from exc
 
     async def save(self, config_id: int, tokens: OAuthTokens) -> None:
-        async with self.sessions() as db:
+        async with self.database() as db:
             row = await db.get(ProviderConfig, config_id)
             if row is None:
                 return
@@ -136,7 +136,7 @@ class ProviderRuntime:
     """One provider instance per configuration, and what they share."""
 
     http: httpx.AsyncClient
-    sessions: async_sessionmaker[AsyncSession]
+    database: async_sessionmaker[AsyncSession]
     bus: Bus
     public_url: str
     secret: str
@@ -144,10 +144,10 @@ class ProviderRuntime:
 
     def __post_init__(self) -> None:
         self.box = SecretBox(self.secret)
-        self.tokens = DbTokenStore(self.sessions, self.box)
+        self.tokens = DbTokenStore(self.database, self.box)
         self.context = ProviderContext(
             http=self.http,
-            sessions=self.sessions,
+            database=self.database,
             bus=self.bus,
             public_url=self.public_url,
             tokens=self.tokens,

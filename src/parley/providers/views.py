@@ -12,6 +12,7 @@ from parley.deps import DbSession
 from parley.errors import N_, NotFound, ParleyError
 from parley.providers import service as providers
 from parley.providers.service import ProviderRuntime
+from parley.runtime import runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ async def webhook(config_id: int, request: Request, db: DbSession) -> JSONRespon
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BYTES:
         return JSONResponse({"code": "too_large"}, status_code=413)
-    runtime: ProviderRuntime = request.app.state.providers
+    runtime: ProviderRuntime = runtime_of(request).providers
     try:
         provider = runtime.instance(row)
         answer = await provider.handle_webhook(request.headers, body)

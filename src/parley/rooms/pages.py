@@ -28,6 +28,7 @@ from parley.rooms.service import (
     WaitingForApproval,
 )
 from parley.rooms.web import join, room_url
+from parley.runtime import runtime_of
 from parley.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -56,7 +57,7 @@ def _redirect(url: str) -> RedirectResponse:
 
 
 def _bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
+    bus: Bus = runtime_of(request).bus
     return bus
 
 
@@ -241,7 +242,7 @@ def set_path_cookie(
         path=f"/r/{room.slug}",
         httponly=True,
         samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
+        secure=runtime_of(request).settings.secure_cookies,
     )
 
 
@@ -272,7 +273,7 @@ async def _attempt(
 
     `asked` tells whether the person sent the form (a first visit is not scolded).
     """
-    secret: str = request.app.state.secret
+    secret: str = runtime_of(request).secret
     guest_key = guests.read_cookie(secret, request.cookies.get(guests.GUEST_COOKIE))
     fresh_guest = guest_key is None
     if guest_key is None:
@@ -325,7 +326,7 @@ async def _attempt(
             path="/",
             httponly=True,
             samesite="lax",
-            secure=request.app.state.settings.secure_cookies,
+            secure=runtime_of(request).settings.secure_cookies,
         )
     return response
 
@@ -334,7 +335,7 @@ async def _attempt(
 async def enter(slug: str, request: Request, viewer: Viewer, db: DbSession) -> Response:
     """The invitation link: the meeting for those in it, else the way in."""
     room = await _room_by_slug(db, slug)
-    claims = service.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
+    claims = service.read_join(runtime_of(request).secret, request.cookies.get(JOIN_COOKIE, ""))
     if (
         claims is not None
         and claims.room_id == room.id

@@ -23,6 +23,7 @@ from parley.rooms.schemas import (
     WaitingOut,
 )
 from parley.rooms.web import claims_payload, join, room_out
+from parley.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1/rooms", tags=["rooms"])
 
@@ -35,7 +36,7 @@ async def _room(db: DbSession, room_id: int) -> Room:
 
 
 def _bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
+    bus: Bus = runtime_of(request).bus
     return bus
 
 

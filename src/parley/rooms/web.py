@@ -15,10 +15,11 @@ from parley.rooms import service
 from parley.rooms.models import Room
 from parley.rooms.schemas import MemberOut, RoomOut
 from parley.rooms.service import JoinClaims, RoomRefusal
+from parley.runtime import runtime_of
 
 
 def room_url(request: Request, room: Room) -> str:
-    return f"{request.app.state.settings.effective_public_url}/r/{room.slug}"
+    return f"{runtime_of(request).settings.effective_public_url}/r/{room.slug}"
 
 
 async def room_out(
@@ -58,18 +59,18 @@ async def join(
     invited: bool = False,
 ) -> tuple[JoinClaims, str]:
     """Join `room` under the access-code rate limit (wrong codes count per address and room)."""
-    limiter = request.app.state.code_limiter
+    limiter = runtime_of(request).limiters.access_code
     key = f"room-code:{room.id}:{client_address(request)}"
     if access_code and not await limiter.allowed(key):
         raise TooManyRequests(
             N_("Too many wrong codes. Wait a minute, then try again."), code="rate_limited"
         )
-    bus: Bus = request.app.state.bus
+    bus: Bus = runtime_of(request).bus
     try:
         return await service.join(
             db=db,
             bus=bus,
-            secret=request.app.state.secret,
+            secret=runtime_of(request).secret,
             room=room,
             viewer=viewer,
             guest_id=guest_id,

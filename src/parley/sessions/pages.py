@@ -23,6 +23,7 @@ from parley.jobs.models import Job
 from parley.mail.models import OutgoingEmail
 from parley.providers import service as providers
 from parley.providers.models import ProviderConfig
+from parley.runtime import runtime_of
 from parley.sessions import service
 from parley.sessions.models import ONLINE, Registration, ScheduledSession
 from parley.templating import render
@@ -147,7 +148,7 @@ async def publish(request: Request, user: CurrentUser, db: DbSession) -> Respons
     if fields is not None:
         try:
             session = await service.publish(
-                db=db, settings=request.app.state.settings, organiser=user, fields=fields
+                db=db, settings=runtime_of(request).settings, organiser=user, fields=fields
             )
         except ParleyError as refusal:
             errors = {"__all__": i18n.gettext(refusal.message, **refusal.params)}
@@ -238,7 +239,7 @@ async def edit(session_id: int, request: Request, user: CurrentUser, db: DbSessi
         try:
             await service.change(
                 db=db,
-                settings=request.app.state.settings,
+                settings=runtime_of(request).settings,
                 actor=user,
                 session=session,
                 fields=fields,
@@ -264,7 +265,7 @@ async def cancel(session_id: int, request: Request, user: CurrentUser, db: DbSes
 @router.post("/sessions/{session_id}/register")
 async def register(session_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
     session = await _get(db, session_id)
-    await service.register(db=db, settings=request.app.state.settings, user=user, session=session)
+    await service.register(db=db, settings=runtime_of(request).settings, user=user, session=session)
     return RedirectResponse(_back(await form_data(request), session), status_code=303)
 
 
@@ -273,7 +274,9 @@ async def unregister(
     session_id: int, request: Request, user: CurrentUser, db: DbSession
 ) -> Response:
     session = await _get(db, session_id)
-    await service.unregister(db=db, settings=request.app.state.settings, user=user, session=session)
+    await service.unregister(
+        db=db, settings=runtime_of(request).settings, user=user, session=session
+    )
     return RedirectResponse(_back(await form_data(request), session), status_code=303)
 
 

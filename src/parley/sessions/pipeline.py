@@ -41,10 +41,9 @@ SEND_NOW_FALLBACK_SECONDS = 30
 
 
 def _runtime(context: JobContext) -> ProviderRuntime:
-    runtime = context.extras.get("providers")
-    if not isinstance(runtime, ProviderRuntime):
+    if context.providers is None:
         raise Retry("the providers are not ready in this worker")
-    return runtime
+    return context.providers
 
 
 async def provider_for(
@@ -75,7 +74,7 @@ def _error(error: ProviderError) -> dict[str, Any]:
 
 
 async def _record_error(context: JobContext, session_id: int, error: dict[str, Any] | None) -> None:
-    async with context.sessions() as db:
+    async with context.database() as db:
         session = await db.get(ScheduledSession, session_id)
         if session is not None:
             session.meeting_error = error
@@ -85,7 +84,7 @@ async def _record_error(context: JobContext, session_id: int, error: dict[str, A
 async def generate(context: JobContext, payload: dict[str, Any]) -> None:
     """Make the session's meeting on its provider (24 hours ahead by default)."""
     session_id = int(payload["id"])
-    async with context.sessions() as db:
+    async with context.database() as db:
         session = await db.get(ScheduledSession, session_id)
         if session is None or session.state == CANCELLED or session.mode != ONLINE:
             return
@@ -107,7 +106,7 @@ async def generate(context: JobContext, payload: dict[str, Any]) -> None:
     except ProviderError as error:
         await _record_error(context, session_id, _error(error))
         raise Retry(f"{provider.name}: {error.code}") from error
-    async with context.sessions() as db:
+    async with context.database() as db:
         session = await db.get(ScheduledSession, session_id)
         if session is None:
             return
@@ -219,7 +218,7 @@ async def remind_many(
     pairs = [(int(p["id"]), int(p["user"])) for p in payloads]
     runtime = _runtime(context)
     now = context.clock.now()
-    async with context.sessions() as db:
+    async with context.database() as db:
         sessions = {
             s.id: s
             for s in await db.scalars(
@@ -345,7 +344,7 @@ async def _tell_registered(
 async def carry_change(context: JobContext, payload: dict[str, Any]) -> None:
     """A new time or title: change the provider's meeting, then tell the people registered."""
     session_id, version = int(payload["id"]), int(payload["version"])
-    async with context.sessions() as db:
+    async with context.database() as db:
         session = await db.get(ScheduledSession, session_id)
         if session is None or session.state == CANCELLED or session.version != version:
             return  # a later change (or the cancellation) says it all
@@ -361,7 +360,7 @@ async def carry_change(context: JobContext, payload: dict[str, Any]) -> None:
             await _record_error(context, session_id, _error(error))
             raise Retry(f"{provider.name}: {error.code}") from error
         meeting = changed.to_json()
-    async with context.sessions() as db:
+    async with context.database() as db:
         session = await db.get(ScheduledSession, session_id)
         if session is None or session.version != version:
             return
@@ -383,7 +382,7 @@ async def carry_change(context: JobContext, payload: dict[str, Any]) -> None:
 async def carry_cancel(context: JobContext, payload: dict[str, Any]) -> None:
     """A cancelled session: the provider's meeting goes, the people registered are told."""
     session_id = int(payload["id"])
-    async with context.sessions() as db:
+    async with context.database() as db:
         session = await db.get(ScheduledSession, session_id)
         if session is None:
             return
@@ -399,7 +398,7 @@ async def carry_cancel(context: JobContext, payload: dict[str, Any]) -> None:
         except ProviderError as error:
             await _record_error(context, session_id, _error(error))
             raise Retry(f"{provider.name}: {error.code}") from error
-    async with context.sessions() as db:
+    async with context.database() as db:
         session = await db.get(ScheduledSession, session_id)
         if session is None:
             return
