@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from parley.media.video import BadVideo, parse
+from parley.media.video_links import BadVideo, parse
 from tests.browser.server import ParleyServer
 from tests.meetings.client import Participant
 

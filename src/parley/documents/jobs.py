@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from parley.db import utcnow
-from parley.documents import service, storage
+from parley.documents import files, service
 from parley.documents.models import CONVERTING, FAILED, READY, Presentation
 from parley.jobs.worker import JobContext
 
@@ -49,8 +49,8 @@ async def convert_job(context: JobContext, payload: dict[str, Any]) -> None:
         await db.commit()
     await service.announce(context.bus, room_id, "board", {"type": "stage"})
 
-    source = storage.original(root, room_id, presentation_id)
-    output = storage.folder(root, room_id, presentation_id) / storage.PAGES
+    source = files.original(root, room_id, presentation_id)
+    output = files.folder(root, room_id, presentation_id) / files.PAGES
     command = [
         sys.executable,
         "-m",

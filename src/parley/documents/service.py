@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.bus import Bus
 from parley.db import utcnow
-from parley.documents import storage, store
+from parley.documents import files, yjs_store
 from parley.documents.models import FAILED, WAITING, Presentation, Stage
 from parley.errors import N_, Forbidden, Invalid, NotFound
 from parley.jobs import queue as jobs
@@ -109,7 +109,7 @@ async def set_lock(
 ) -> None:
     """Lock document `name` for participants (notes), or close drawing to them (board)."""
     await presenter(db=db, claims=claims)
-    row = await store.document(db=db, room_id=claims.room_id, name=name)
+    row = await yjs_store.document(db=db, room_id=claims.room_id, name=name)
     row.locked = locked
     row.updated_at = utcnow()
     await db.commit()
@@ -117,7 +117,7 @@ async def set_lock(
 
 
 async def locked(*, db: AsyncSession, room_id: int, name: str) -> bool:
-    row = await store.document(db=db, room_id=room_id, name=name)
+    row = await yjs_store.document(db=db, room_id=room_id, name=name)
     locked = row.locked
     await db.commit()
     return locked
@@ -248,7 +248,7 @@ async def add_presentation(
     )
     db.add(document)
     await db.flush()
-    target = storage.original(root, claims.room_id, document.id)
+    target = files.original(root, claims.room_id, document.id)
     await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
     await asyncio.to_thread(shutil.move, source, target)
     await jobs.enqueue(
@@ -267,7 +267,7 @@ async def add_presentation(
     try:
         await _changed(db, bus, claims.room_id)
     except Exception:
-        await asyncio.to_thread(storage.remove, root, claims.room_id, document.id)
+        await asyncio.to_thread(files.remove, root, claims.room_id, document.id)
         raise
     return document
 
@@ -293,7 +293,7 @@ async def delete_presentation(
         row.page = 1
     await _changed(db, bus, claims.room_id)
     # Removing a folder of rendered pages is disk work: a thread's, not the event loop's.
-    await asyncio.to_thread(storage.remove, root, claims.room_id, presentation_id)
+    await asyncio.to_thread(files.remove, root, claims.room_id, presentation_id)
 
 
 def presentation_view(document: Presentation) -> dict[str, Any]:

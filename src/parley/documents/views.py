@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from parley import i18n
 from parley.csrf import check_csrf
 from parley.deps import DbSession
-from parley.documents import export, service, storage, store
+from parley.documents import export, files, service, yjs_store
 from parley.documents.filetype import OFFICE_KINDS, NotADocument, ZipBomb, sniff
 from parley.documents.models import Presentation
 from parley.documents.protocol import DOCUMENTS
@@ -118,7 +118,7 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(N_("This file is larger than %(limit)s MB, the limit."), limit=megabytes)
     filename = clean_filename(request.headers.get("x-filename", "document"))
-    incoming = storage.incoming(root) / secrets.token_hex(16)
+    incoming = files.incoming(root) / secrets.token_hex(16)
     try:
         size = 0
         # Disk writes, like every other look at the file, happen in a thread: a slow disk
@@ -193,7 +193,7 @@ async def page_image(
     if not 1 <= number <= document.done:
         raise NotFound(N_("This page is not ready yet."), code="not_ready")
     root = runtime_of(request).settings.effective_documents_dir
-    path = storage.page(root, room.id, document.id, number, thumb=what == "thumbs")
+    path = files.page(root, room.id, document.id, number, thumb=what == "thumbs")
     if not path.exists():
         raise NotFound(N_("This page is not ready yet."), code="not_ready")
     return FileResponse(
@@ -220,7 +220,7 @@ async def original(slug: str, presentation_id: int, request: Request, db: DbSess
     if not document.downloadable and row.role != "moderator":
         raise Forbidden(N_("The presenter has not allowed downloading this document."))
     root = runtime_of(request).settings.effective_documents_dir
-    path = storage.original(root, room.id, document.id)
+    path = files.original(root, room.id, document.id)
     if not path.exists():
         raise NotFound(N_("This document is not in this room."), code="no_document")
     disposition = f"attachment; filename*=UTF-8''{quote(document.filename)}"
@@ -244,9 +244,9 @@ async def notes_export(slug: str, extension: str, request: Request, db: DbSessio
     room, _, _ = await _participant(slug, request, db)
     if extension not in EXPORTS:
         raise NotFound(N_("This page does not exist."))
-    parts = await store.load(db=db, room_id=room.id, name="notes")
+    parts = await yjs_store.load(db=db, room_id=room.id, name="notes")
     await db.commit()
-    doc = store.build(parts)
+    doc = yjs_store.build(parts)
     live = runtime_of(request).documents.rooms.get((room.id, "notes"))
     if live is not None:
         # What this process holds may not be stored yet.

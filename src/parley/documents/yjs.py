@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from parley import i18n
 from parley.bus import Bus, SubscriptionOverflow
-from parley.documents import awareness, controls, service, store
+from parley.documents import awareness, controls, service, yjs_store
 from parley.documents.protocol import MESSAGE_AWARENESS, MESSAGE_CONTROL, MESSAGE_SYNC
 from parley.errors import N_, ParleyError
 from parley.meetings import events
@@ -276,8 +276,8 @@ class DocRoom:
 
     async def _load(self) -> None:
         async with self.rooms.database() as db:
-            parts = await store.load(db=db, room_id=self.room_id, name=self.name)
-            row = await store.document(db=db, room_id=self.room_id, name=self.name)
+            parts = await yjs_store.load(db=db, room_id=self.room_id, name=self.name)
+            row = await yjs_store.document(db=db, room_id=self.room_id, name=self.name)
             self.locked = row.locked
             await db.commit()
             if self.name == "board":
@@ -527,13 +527,13 @@ class DocRoom:
             async with self.rooms.database() as db:
                 if batch:
                     update = batch[0] if len(batch) == 1 else merge_updates(*batch)
-                    waiting = await store.append(
+                    waiting = await yjs_store.append(
                         db=db, room_id=self.room_id, name=self.name, update=update
                     )
                 else:
                     waiting = 0
                 if final or waiting >= COMPACT_AFTER:
-                    await store.compact(db=db, room_id=self.room_id, name=self.name)
+                    await yjs_store.compact(db=db, room_id=self.room_id, name=self.name)
         except Exception:
             log.exception("could not store a shared document", extra={"path": self.channel})
             # Kept for the next try, in order.

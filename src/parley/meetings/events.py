@@ -196,7 +196,7 @@ class PollClosed(Event):
 
 
 class Video(Event):
-    """The shared video now (None: none); see `parley.meetings.video`."""
+    """The shared video now (None: none); see `parley.meetings.shared_video`."""
 
     KIND = "video"
 

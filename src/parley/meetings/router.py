@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import i18n
 from parley.bus import Bus
 from parley.errors import N_, ParleyError
-from parley.meetings import events, polls, protocol, service, video
+from parley.meetings import events, polls, protocol, service, shared_video
 from parley.rooms import channel
 from parley.rooms.service import JoinClaims
 from parley.sockets import Bucket
@@ -251,7 +251,7 @@ async def close_poll(ctx: Context, msg: protocol.PollClose) -> None:
 
 @on(protocol.VideoShare)
 async def share_video(ctx: Context, msg: protocol.VideoShare) -> None:
-    await video.share(
+    await shared_video.share(
         db=ctx.db,
         bus=ctx.bus,
         claims=ctx.claims,
@@ -262,7 +262,7 @@ async def share_video(ctx: Context, msg: protocol.VideoShare) -> None:
 
 @on(protocol.VideoControl)
 async def control_video(ctx: Context, msg: protocol.VideoControl) -> None:
-    await video.control(
+    await shared_video.control(
         db=ctx.db,
         bus=ctx.bus,
         claims=ctx.claims,
@@ -274,4 +274,4 @@ async def control_video(ctx: Context, msg: protocol.VideoControl) -> None:
 
 @on(protocol.VideoStop)
 async def stop_video(ctx: Context, msg: protocol.VideoStop) -> None:
-    await video.stop(db=ctx.db, bus=ctx.bus, claims=ctx.claims)
+    await shared_video.stop(db=ctx.db, bus=ctx.bus, claims=ctx.claims)

@@ -30,7 +30,7 @@ class Room(Base):
     locks: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
     # Participants removed with a ban may not come back into this meeting.
     banned: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # The video a presenter shares in the meeting (see parley.meetings.video), or None.
+    # The video a presenter shares in the meeting (see parley.meetings.shared_video), or None.
     video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The meeting whose media go through the SFU (Janus), and the node it is on; for any
     # other meeting number the room's media are peer to peer.

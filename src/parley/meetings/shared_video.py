@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.bus import Bus
-from parley.media import video as videos
+from parley.media import video_links
 from parley.meetings import access, events
 from parley.meetings.events import Changes
 from parley.meetings.service import current_video
@@ -25,7 +25,7 @@ async def share(
 ) -> None:
     room = await access.current_room(db, claims)
     me = await access.moderator(db, claims)
-    found = videos.parse(url, peertube_hosts=peertube_hosts)
+    found = video_links.parse(url, peertube_hosts=peertube_hosts)
     room.video = {
         **found,
         "meeting": room.meeting_number,
