@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.people import PASSWORD, make_member
+from tests.browser.people import make_member
 from tests.browser.server import ParleyServer
 from tests.documents.client import DocClient
-from tests.meetings.client import Participant
+from tests.meetings.client import Participant, log_in
 
 
 @dataclass
@@ -33,10 +33,7 @@ class Person:
 
 
 def login(server: ParleyServer, client: httpx.Client) -> None:
-    response = client.post(
-        "/api/v1/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
-    )
-    client.headers["x-csrf-token"] = response.json()["csrf_token"]
+    log_in(client)
 
 
 def enter(server: ParleyServer, client: httpx.Client, room: dict[str, Any], **body: Any) -> Person:

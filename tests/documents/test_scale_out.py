@@ -13,6 +13,7 @@ from tests.browser.people import make_member
 from tests.browser.server import ParleyServer, two_processes
 from tests.documents import samples
 from tests.documents.conftest import enter, login
+from tests.meetings.client import open_room
 
 
 @pytest.fixture
@@ -32,8 +33,7 @@ def test_a_person_on_each_process_writes_and_draws_and_both_see_everything(
         httpx.Client(base_url=second.url, timeout=10) as visitor,
     ):
         login(first, owner)
-        room = owner.post("/api/v1/rooms", json={"name": "Two processes"}).json()
-        owner.post(f"/api/v1/rooms/{room['id']}/open")
+        room = open_room(owner, "Two processes")
         ada = enter(first, owner, room)
         bea = enter(second, visitor, room, name="Bea on B")
         ada_notes, bea_notes = ada.doc("notes"), bea.doc("notes")

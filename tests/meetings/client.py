@@ -10,7 +10,22 @@ import httpx
 from websockets.sync.client import ClientConnection, connect
 
 from parley.meetings import events
+from tests.browser.people import PASSWORD
 from tests.browser.server import ParleyServer
+
+
+def log_in(client: httpx.Client, email: str = "ada@example.org") -> None:
+    """Log `client` in through the API as a member made with `make_member`."""
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.headers["x-csrf-token"] = response.json()["csrf_token"]
+
+
+def open_room(client: httpx.Client, name: str) -> dict[str, Any]:
+    """A new room of the logged-in `client`, with its meeting open."""
+    room: dict[str, Any] = client.post("/api/v1/rooms", json={"name": name}).json()
+    assert client.post(f"/api/v1/rooms/{room['id']}/open").status_code == 200
+    return room
 
 
 def check_message(message: dict[str, Any]) -> None:

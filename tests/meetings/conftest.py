@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.people import PASSWORD, make_member
+from tests.browser.people import make_member
 from tests.browser.server import ParleyServer
-from tests.meetings.client import Participant
+from tests.meetings.client import Participant, log_in, open_room
 
 
 @pytest.fixture
@@ -24,18 +24,13 @@ def server(tmp_path: Path) -> Iterator[ParleyServer]:
 @pytest.fixture
 def owner(server: ParleyServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        response = client.post(
-            "/api/v1/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
-        )
-        client.headers["x-csrf-token"] = response.json()["csrf_token"]
+        log_in(client)
         yield client
 
 
 @pytest.fixture
 def room(owner: httpx.Client) -> dict[str, Any]:
-    created: dict[str, Any] = owner.post("/api/v1/rooms", json={"name": "Protocol"}).json()
-    owner.post(f"/api/v1/rooms/{created['id']}/open")
-    return created
+    return open_room(owner, "Protocol")
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.people import PASSWORD, make_member
+from tests.browser.people import make_member
 from tests.browser.server import ParleyServer, two_processes
-from tests.meetings.client import Participant
+from tests.meetings.client import Participant, log_in, open_room
 from tests.rooms.guests import assert_no_takeover, enter_as_guest
 
 
@@ -29,12 +29,8 @@ def test_participants_on_two_processes_see_chat_and_moderation(
         httpx.Client(base_url=first.url, timeout=10) as owner,
         httpx.Client(base_url=second.url, timeout=10) as visitor,
     ):
-        login = owner.post(
-            "/api/v1/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
-        )
-        owner.headers["x-csrf-token"] = login.json()["csrf_token"]
-        room = owner.post("/api/v1/rooms", json={"name": "Two processes"}).json()
-        owner.post(f"/api/v1/rooms/{room['id']}/open")
+        log_in(owner)
+        room = open_room(owner, "Two processes")
 
         moderator = Participant.join(first, owner, room).open()
         guest = Participant.join(second, visitor, room, name="Guest on B").open()
@@ -74,12 +70,8 @@ def test_a_guest_cookie_forged_on_the_other_process_takes_over_no_one(
         httpx.Client(base_url=first.url, timeout=10) as bea_browser,
         httpx.Client(base_url=second.url, timeout=10) as intruder_browser,
     ):
-        login = owner.post(
-            "/api/v1/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
-        )
-        owner.headers["x-csrf-token"] = login.json()["csrf_token"]
-        room = owner.post("/api/v1/rooms", json={"name": "Two processes"}).json()
-        owner.post(f"/api/v1/rooms/{room['id']}/open")
+        log_in(owner)
+        room = open_room(owner, "Two processes")
         moderator = Participant.join(first, owner, room).open()
         bea = enter_as_guest(first, bea_browser, room, "Bea").open()
         try:

@@ -11,9 +11,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests import services
-from tests.browser.people import PASSWORD, make_member
+from tests.browser.people import make_member
 from tests.browser.server import ParleyServer
-from tests.meetings.client import Participant
+from tests.meetings.client import Participant, log_in, open_room
 from tests.rooms.guests import assert_no_takeover, enter_as_guest
 
 
@@ -37,18 +37,13 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ParleySer
 @pytest.fixture
 def owner(server: ParleyServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        response = client.post(
-            "/api/v1/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
-        )
-        client.headers["x-csrf-token"] = response.json()["csrf_token"]
+        log_in(client)
         yield client
 
 
 @pytest.fixture
 def room(owner: httpx.Client) -> dict[str, Any]:
-    created: dict[str, Any] = owner.post("/api/v1/rooms", json={"name": "Guests"}).json()
-    owner.post(f"/api/v1/rooms/{created['id']}/open")
-    return created
+    return open_room(owner, "Guests")
 
 
 def test_another_guests_id_in_the_cookie_gives_a_fresh_identity(
