@@ -18,7 +18,7 @@ import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from parley.bus import Bus, SubscriptionOverflow
+from parley.bus import SubscriptionOverflow
 from parley.meetings import connection
 from parley.rooms import channel, service
 from parley.rooms.models import WaitingEntry
@@ -35,15 +35,13 @@ async def live(websocket: WebSocket, slug: str) -> None:
     if not origin_ok(websocket):
         await websocket.close(code=CloseCode.POLICY_VIOLATION)
         return
-    database: async_sessionmaker[AsyncSession] = runtime_of(websocket).database
-    bus: Bus = runtime_of(websocket).bus
-    secret: str = runtime_of(websocket).secret
-    async with database() as db:
+    runtime = runtime_of(websocket)
+    async with runtime.database() as db:
         room = await service.get_by_slug(db=db, slug=slug)
         if room is None:
             await websocket.close(code=CloseCode.POLICY_VIOLATION)
             return
-        claims = service.read_join(secret, websocket.cookies.get(JOIN_COOKIE, ""))
+        claims = service.read_join(runtime.secret, websocket.cookies.get(JOIN_COOKIE, ""))
         if claims is not None and (
             claims.room_id != room.id
             or claims.meeting_number != room.meeting_number
@@ -58,11 +56,13 @@ async def live(websocket: WebSocket, slug: str) -> None:
     await websocket.accept()
     if claims is not None:
         # A participant: the meeting hub holds the socket (and one subscription for the room).
-        await connection.serve(websocket, runtime_of(websocket).hubs, claims)
+        await connection.serve(websocket, runtime.hubs, claims)
         return
-    async with bus.subscribe(channel.name(room_id)) as subscription:
+    async with runtime.bus.subscribe(channel.name(room_id)) as subscription:
         # Subscribed before the state is read, so no change between the two is missed.
-        await _watcher(websocket, database, room_id, entry.id if entry else None, subscription)
+        await _watcher(
+            websocket, runtime.database, room_id, entry.id if entry else None, subscription
+        )
 
 
 async def _send(websocket: WebSocket, event: dict[str, Any]) -> None:

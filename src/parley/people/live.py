@@ -15,10 +15,9 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from parley.accounts import service as accounts
-from parley.bus import Bus, SubscriptionOverflow
+from parley.bus import SubscriptionOverflow
 from parley.csrf import SESSION_COOKIE
 from parley.people import service
 from parley.people.presence import Presence
@@ -46,10 +45,9 @@ async def live(websocket: WebSocket) -> None:
     if not origin_ok(websocket):
         await websocket.close(code=CloseCode.POLICY_VIOLATION)
         return
-    database: async_sessionmaker[AsyncSession] = runtime_of(websocket).database
-    bus: Bus = runtime_of(websocket).bus
-    presence: Presence = runtime_of(websocket).presence
-    async with database() as db:
+    runtime = runtime_of(websocket)
+    bus, presence = runtime.bus, runtime.presence
+    async with runtime.database() as db:
         user = await accounts.user_for_session(
             db=db, token=websocket.cookies.get(SESSION_COOKIE, "")
         )
