@@ -1,0 +1,85 @@
+"""The iCalendar other programs read: cancellations, the CONFERENCE property, time zones
+far in the future, and series with excluded days."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from fastapi import FastAPI
+
+from parley.settings import Settings
+from tests.calendar.helpers import calendar_of, wait_for_mail
+from tests.factories import client_for, make_user
+from tests.mailbox import Mailbox
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(settings: Settings, mailbox: Mailbox) -> Settings:
+    return settings.model_copy(update={"smtp_port": mailbox.port})
+
+
+async def _people(app: FastAPI) -> None:
+    async with app.state.sessionmaker() as db:
+        await make_user(db, email="ada@example.org", name="Ada Lovelace")
+        grace = await make_user(db, email="grace@example.org", name="Grace Hopper")
+        grace.language = "fr"
+        await db.commit()
+
+
+MEETING = {
+    "title": "Planning",
+    "timezone": "Europe/Paris",
+    "start": "2030-05-14T10:00",
+    "end": "2030-05-14T11:00",
+    # Two who read English (one cached attachment between them), one who reads French.
+    "attendees": [
+        {"email": "bob@example.net", "name": "Bob"},
+        {"email": "carol@example.net", "name": "Carol"},
+        {"email": "grace@example.org"},
+    ],
+}
+
+
+def _listed(message: EmailMessage) -> set[str]:
+    vevent = calendar_of(message).events[0]
+    return {str(a).removeprefix("mailto:") for a in vevent.attendees}
+
+
+async def test_every_cancellation_lists_every_attendee(app: FastAPI, mailbox: Mailbox) -> None:
+    await _people(app)
+    ada, headers = await client_for(app, "ada@example.org")
+    try:
+        event = (await ada.post("/api/v1/events", json=MEETING, headers=headers)).json()
+        await wait_for_mail(mailbox, 3)
+        everyone = {"bob@example.net", "carol@example.net", "grace@example.org"}
+        for address in everyone:
+            assert _listed(mailbox.to(address)[0]) == everyone
+
+        # Two are uninvited: each of their cancellations names both of them, not the others.
+        fewer = {**MEETING, "attendees": [{"email": "grace@example.org"}]}
+        await ada.put(f"/api/v1/events/{event['id']}", json=fewer, headers=headers)
+        # Only they hear of it: Grace's copy did not change.
+        await wait_for_mail(mailbox, 5)
+        removed = {"bob@example.net", "carol@example.net"}
+        for address in removed:
+            cancellation = calendar_of(mailbox.to(address)[-1])
+            assert cancellation["METHOD"] == "CANCEL"
+            assert _listed(mailbox.to(address)[-1]) == removed
+
+        # The event is cancelled: the whole list again, in every copy.
+        await ada.put(f"/api/v1/events/{event['id']}", json=MEETING, headers=headers)
+        # Bob and Carol are invited again.
+        await wait_for_mail(mailbox, 7)
+        cancelled = await ada.post(f"/api/v1/events/{event['id']}/cancel", headers=headers)
+        assert cancelled.status_code == 200
+        await wait_for_mail(mailbox, 10)
+        for address in everyone:
+            last = mailbox.to(address)[-1]
+            raw = calendar_of(last)
+            assert raw["METHOD"] == "CANCEL"
+            assert _listed(last) == everyone, address
+    finally:
+        await ada.aclose()
