@@ -7,6 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 from fastapi import FastAPI
+from icalendar import Calendar
 
 from parley.settings import Settings
 from tests.calendar.helpers import calendar_of, wait_for_mail
@@ -81,5 +82,39 @@ async def test_every_cancellation_lists_every_attendee(app: FastAPI, mailbox: Ma
             raw = calendar_of(last)
             assert raw["METHOD"] == "CANCEL"
             assert _listed(last) == everyone, address
+    finally:
+        await ada.aclose()
+
+
+def _unfolded(data: bytes) -> list[str]:
+    """The content lines of an .ics as RFC 5545 reads them (folds undone)."""
+    return data.decode().replace("\r\n ", "").split("\r\n")
+
+
+async def test_the_conference_features_are_a_comma_list(app: FastAPI) -> None:
+    await _people(app)
+    ada, headers = await client_for(app, "ada@example.org")
+    try:
+        made = await ada.post(
+            "/api/v1/events",
+            json={**MEETING, "attendees": [], "add_conference": True},
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+        link = made.json()["conference"]["url"]
+        feed = (await ada.post("/api/v1/calendar/feed", headers=headers)).json()["url"]
+        for data in (
+            (await ada.get(f"/api/v1/events/{made.json()['id']}/ics")).content,
+            (await ada.get(feed.removeprefix("http://testserver"))).content,
+        ):
+            lines = [line for line in _unfolded(data) if line.startswith("CONFERENCE")]
+            assert len(lines) == 1
+            assert lines[0].endswith(":" + link)
+            parameters = lines[0].removesuffix(":" + link).split(";")[1:]
+            assert "FEATURE=AUDIO,VIDEO" in parameters
+            assert "VALUE=URI" in parameters
+            vevent = Calendar.from_ical(data).events[0]
+            assert vevent["CONFERENCE"].params["FEATURE"] == ["AUDIO", "VIDEO"]
+            assert [c.uri for c in vevent.conferences] == [link]
     finally:
         await ada.aclose()

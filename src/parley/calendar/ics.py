@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from icalendar import STATUS, Calendar, Conference, Event, vCalAddress, vRecur
+from icalendar import STATUS, Calendar, Event, Parameters, vCalAddress, vRecur, vUri
 
 from parley import __version__, i18n
 from parley.accounts.models import User
@@ -43,6 +43,20 @@ def link_block(url: str, text: str) -> str:
     if text:
         lines.append(text)
     return "\n".join(lines)
+
+
+def _add_conference(component: Event, url: str, *, label: str) -> None:
+    """Add RFC 7986's CONFERENCE with FEATURE as its grammar's comma list.
+
+    icalendar's `Conference` joins the features into one quoted value
+    (`FEATURE="AUDIO,VIDEO"`), which readers that split the list take as one unknown
+    feature; a list parameter is written unquoted, `FEATURE=AUDIO,VIDEO`.
+    """
+    component.add(
+        "CONFERENCE",
+        vUri(url),
+        parameters=Parameters(VALUE="URI", FEATURE=["AUDIO", "VIDEO"], LABEL=label),
+    )
 
 
 def event_component(
@@ -84,9 +98,7 @@ def event_component(
         description = f"{description}\n\n{block}" if description else block
         location = location or conference.url
         component.url = conference.url
-        component.conferences = [
-            Conference(conference.url, feature=["AUDIO", "VIDEO"], label=conference.provider_name)
-        ]
+        _add_conference(component, conference.url, label=conference.provider_name)
     if description:
         component.description = description
     if location:
