@@ -3,6 +3,8 @@ far in the future, and series with excluded days."""
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import EmailMessage
 
 import pytest
@@ -116,5 +118,61 @@ async def test_the_conference_features_are_a_comma_list(app: FastAPI) -> None:
             vevent = Calendar.from_ical(data).events[0]
             assert vevent["CONFERENCE"].params["FEATURE"] == ["AUDIO", "VIDEO"]
             assert [c.uri for c in vevent.conferences] == [link]
+    finally:
+        await ada.aclose()
+
+
+def _embedded_zone(data: bytes, name: str) -> tzinfo:
+    """The zone as a reader that trusts the file's VTIMEZONE builds it (dateutil's tzical)."""
+    from dateutil.tz import tzical  # type: ignore[import-untyped]
+
+    text = "\r\n".join(_unfolded(data))
+    begin = text.index(f"BEGIN:VTIMEZONE\r\nTZID:{name}\r\n")
+    block = text[begin : text.index("END:VTIMEZONE", begin) + len("END:VTIMEZONE")]
+    zone: tzinfo = tzical(io.StringIO(block)).get(name)
+    return zone
+
+
+@pytest.mark.parametrize(
+    ("zone", "july", "january"),
+    [
+        ("Europe/Paris", timedelta(hours=2), timedelta(hours=1)),
+        ("Australia/Sydney", timedelta(hours=10), timedelta(hours=11)),
+        ("Asia/Tokyo", timedelta(hours=9), timedelta(hours=9)),
+    ],
+)
+async def test_the_time_zone_written_holds_after_2038(
+    app: FastAPI, zone: str, july: timedelta, january: timedelta
+) -> None:
+    await _people(app)
+    ada, headers = await client_for(app, "ada@example.org")
+    try:
+        made = await ada.post(
+            "/api/v1/events",
+            json={
+                **MEETING,
+                "attendees": [],
+                "timezone": zone,
+                "start": "2040-07-15T10:00",
+                "end": "2040-07-15T11:00",
+                # Monthly until 2050: the last ones far past what a 2038 table could say.
+                "recurrence": {"freq": "monthly", "until": "2050-01-31"},
+            },
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+        data = (await ada.get(f"/api/v1/events/{made.json()['id']}/ics")).content
+        embedded = _embedded_zone(data, zone)
+        vevent = Calendar.from_ical(data).events[0]
+        assert vevent.start.replace(tzinfo=None) == datetime(2040, 7, 15, 10, 0)
+        assert datetime(2040, 7, 15, 10, tzinfo=embedded).utcoffset() == july
+        assert datetime(2040, 1, 15, 10, tzinfo=embedded).utcoffset() == january
+        # What the API says the event is, in UTC, is what the file says with its own zone.
+        at = datetime(2040, 7, 15, 10, tzinfo=embedded).astimezone(UTC)
+        assert made.json()["starts_at"].startswith(at.strftime("%Y-%m-%dT%H:%M"))
+        # And in the series' last months too.
+        assert datetime(2049, 7, 15, 10, tzinfo=embedded).utcoffset() == july
+        assert datetime(2050, 1, 15, 10, tzinfo=embedded).utcoffset() == january
+        assert "only works" not in data.decode()
     finally:
         await ada.aclose()

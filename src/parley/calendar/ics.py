@@ -16,7 +16,7 @@ from icalendar import STATUS, Calendar, Event, Parameters, vCalAddress, vRecur, 
 
 from parley import __version__, i18n
 from parley.accounts.models import User
-from parley.calendar import recurrence
+from parley.calendar import recurrence, zones
 from parley.calendar.models import (
     CANCELLED,
     DESCRIPTION_MAX,
@@ -124,9 +124,18 @@ def calendar(
 ) -> bytes:
     """A VCALENDAR of `components`, with the VTIMEZONEs their times need."""
     result = Calendar.new(prodid=PRODID, method=method, name=name)
-    for component in components:
+    events = list(components)
+    for component in events:
         result.add_component(component)
-    result.add_missing_timezones()
+    # icalendar's own VTIMEZONEs end in 2038; these hold for every date an event may have.
+    first_year = min((event.start.year for event in events), default=datetime.now(UTC).year)
+    known = recurrence.zone_names()
+    timezones = [
+        zones.vtimezone(tzid, first_year=first_year)
+        for tzid in sorted(result.get_missing_tzids())
+        if tzid in known and tzid != "UTC"
+    ]
+    result.subcomponents[0:0] = timezones
     data: bytes = result.to_ical()
     return data
 
