@@ -1,9 +1,9 @@
 """iCalendar (RFC 5545, 5546 and 7986) in and out: invitations, cancellations, the feed, imports.
 
 What goes out is what mail and calendar programs expect of an invitation: METHOD, UID,
-SEQUENCE, DTSTAMP, ORGANIZER, ATTENDEE with PARTSTAT and RSVP, times with their VTIMEZONE,
-and the videoconference link in LOCATION (when there is no place), URL, DESCRIPTION and
-RFC 7986's CONFERENCE.
+SEQUENCE, DTSTAMP, ORGANIZER, ATTENDEE with PARTSTAT and RSVP, times with their VTIMEZONE
+(see `zones`), a series' RRULE and EXDATE, and the videoconference link in LOCATION (when
+there is no place), URL, DESCRIPTION and RFC 7986's CONFERENCE.
 """
 
 from __future__ import annotations
