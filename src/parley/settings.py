@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # The WebSocket implementation uvicorn serves with; sans-I/O measured lighter on CPU and
     # memory per connection (bench/meeting_hub.py).
     websocket_implementation: Literal["websockets", "websockets-sansio"] = "websockets-sansio"
+    # A request's head (request line and header fields) larger than this is refused with 431,
+    # one not complete this long after its first byte with 408 (slow clients hold no
+    # connection forever); see parley.serving.
+    max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
