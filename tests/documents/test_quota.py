@@ -9,8 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
+from parley import db, migrations
+from parley.db import utcnow
+from parley.documents import quota
 from parley.meetings import service as meetings
+from parley.rooms import service as rooms
 from parley.settings import Settings
 from tests.documents import samples
 from tests.documents.presenters import Presenter, open_room
@@ -151,3 +156,62 @@ async def test_deleting_a_document_frees_its_space(ada: Presenter, settings: Set
     assert (await ada.usage())["room"]["used"] == 2 * PART
     assert len(_stored(settings)) == 2
     assert (await ada.upload(samples.pdf_of_size(PART))).status_code == 201
+
+
+async def test_a_participant_who_is_not_a_moderator_is_not_told_the_usage(
+    app: FastAPI, ada: Presenter
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as guest:
+        await guest.get("/")
+        csrf = guest.cookies["parley_csrf"]
+        joined = await guest.post(
+            f"/api/v1/rooms/{ada.room['id']}/join",
+            json={"name": "Bea"},
+            headers={"x-csrf-token": csrf},
+        )
+        assert joined.status_code == 200, joined.text
+        bea = Presenter(app, guest, csrf, ada.room, joined.json()["token"])
+        async with app.state.sessionmaker() as db:
+            await meetings.connect(db=db, bus=app.state.bus, claims=bea.claims)
+        guest.cookies.set("parley_join", bea.token)
+        response = await guest.get(f"/r/{ada.room['slug']}/documents/usage")
+        assert response.status_code == 403
+        assert "used" not in response.text
+
+
+async def test_uploads_from_before_the_quotas_count_for_their_member(database_url: str) -> None:
+    engine = db.create_engine(database_url)
+    try:
+        async with db.session_factory(engine)() as session:
+            user = await make_user(session, email="ada@example.org")
+            room = await rooms.create(db=session, owner=user, name="Old room")
+            user_id, room_id = user.id, room.id
+        await migrations.downgrade(engine, "0011")
+        # As revision 0011 keeps them: who uploaded is only a participant id.
+        insert = text(
+            "INSERT INTO presentations (room_id, filename, kind, size, uploaded_by, "
+            "uploader_name, status, pages, done, sizes, downloadable, created_at) VALUES "
+            "(:room, 'old.pdf', 'pdf', :size, :by, 'Ada', 'ready', 1, 1, '[]', :no, :now)"
+        )
+        async with engine.begin() as connection:
+            for uploaded_by, size in ((f"u{user_id}", 1000), ("g5f3a", 2000)):
+                await connection.execute(
+                    insert,
+                    {
+                        "room": room_id,
+                        "size": size,
+                        "by": uploaded_by,
+                        "no": False,
+                        "now": utcnow(),
+                    },
+                )
+    finally:
+        await migrations.upgrade(engine)
+    try:
+        async with db.session_factory(engine)() as session:
+            assert await quota.member_used(db=session, user_id=user_id) == 1000
+            assert await quota.room_used(db=session, room_id=room_id) == 3000
+    finally:
+        await engine.dispose()
