@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -158,27 +159,56 @@ async def test_deleting_a_document_frees_its_space(ada: Presenter, settings: Set
     assert (await ada.upload(samples.pdf_of_size(PART))).status_code == 201
 
 
+async def _guest(app: FastAPI, guest: httpx.AsyncClient, room: dict[str, Any]) -> Presenter:
+    """Bea, a guest without an account, in the room's meeting as a participant."""
+    await guest.get("/")
+    csrf = guest.cookies["parley_csrf"]
+    joined = await guest.post(
+        f"/api/v1/rooms/{room['id']}/join", json={"name": "Bea"}, headers={"x-csrf-token": csrf}
+    )
+    assert joined.status_code == 200, joined.text
+    bea = Presenter(app, guest, csrf, room, joined.json()["token"])
+    async with app.state.sessionmaker() as session:
+        await meetings.connect(db=session, bus=app.state.bus, claims=bea.claims)
+    return bea
+
+
 async def test_a_participant_who_is_not_a_moderator_is_not_told_the_usage(
     app: FastAPI, ada: Presenter
 ) -> None:
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as guest:
-        await guest.get("/")
-        csrf = guest.cookies["parley_csrf"]
-        joined = await guest.post(
-            f"/api/v1/rooms/{ada.room['id']}/join",
-            json={"name": "Bea"},
-            headers={"x-csrf-token": csrf},
-        )
-        assert joined.status_code == 200, joined.text
-        bea = Presenter(app, guest, csrf, ada.room, joined.json()["token"])
-        async with app.state.sessionmaker() as db:
-            await meetings.connect(db=db, bus=app.state.bus, claims=bea.claims)
+        bea = await _guest(app, guest, ada.room)
         guest.cookies.set("parley_join", bea.token)
         response = await guest.get(f"/r/{ada.room['slug']}/documents/usage")
         assert response.status_code == 403
         assert "used" not in response.text
+
+
+@pytest.mark.parametrize("quotas", [(1, 1)])
+async def test_a_guest_made_moderator_uploads_for_the_room_only(
+    app: FastAPI, ada: Presenter
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as guest:
+        bea = await _guest(app, guest, ada.room)
+        async with app.state.sessionmaker() as session:
+            await meetings.set_role(
+                db=session,
+                bus=app.state.bus,
+                claims=ada.claims,
+                target=bea.claims.participant_id,
+                role="moderator",
+            )
+        assert (await bea.upload(samples.pdf_of_size(2 * PART))).status_code == 201
+        usage = await bea.usage()
+        assert usage["member"] is None and usage["lines"] == ["Room: 0.6 MB of 1 MB used"]
+        # Ada's own quota is untouched; the room's is what is left for both.
+        assert (await ada.usage())["member"]["used"] == 0
+        refused = await ada.upload(samples.pdf_of_size(2 * PART))
+        assert refused.status_code == 413 and refused.json()["quota"] == "room"
 
 
 async def test_uploads_from_before_the_quotas_count_for_their_member(database_url: str) -> None:
