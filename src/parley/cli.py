@@ -53,6 +53,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from parley.app import create_app
+    from parley.serving import bounded_head_protocol
 
     settings = settings.model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
@@ -65,6 +66,10 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         port=settings.port,
         log_config=None,
         proxy_headers=True,
+        http=bounded_head_protocol(
+            max_head_bytes=settings.max_header_bytes,
+            head_timeout_seconds=settings.header_timeout_seconds,
+        ),
         ws=settings.websocket_implementation,
         ws_max_size=1 << 20,
         # Compression keeps a zlib state per socket (over 100 KiB each) for messages that

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # The WebSocket implementation uvicorn serves with; sans-I/O measured lighter on CPU and
     # memory per connection (bench/meeting_hub.py).
     websocket_implementation: Literal["websockets", "websockets-sansio"] = "websockets-sansio"
+    # A request's head (request line and header fields) larger than this is refused with 431,
+    # one not complete this long after its first byte with 408 (slow clients hold no
+    # connection forever); see parley.serving.
+    max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -125,6 +130,12 @@ class Settings(BaseSettings):
     document_max_pages: int = Field(default=500, ge=1, le=5000)
     document_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
     document_memory_mb: int = Field(default=2048, ge=256, le=65536)
+    # Storage quotas, in MB (0: no limit): what one room's documents may take, and what one
+    # member's uploads may take across every room. A document counts for its size as uploaded
+    # (its rendered pages, bounded by `document_max_pages`, are not counted: their size is
+    # only known once the upload has been accepted). A guest's uploads count for the room.
+    room_storage_mb: int = Field(default=500, ge=0, le=100_000_000)
+    member_storage_mb: int = Field(default=1000, ge=0, le=100_000_000)
 
     @field_validator("stun_urls", "turn_urls", "peertube_hosts", mode="before")
     @classmethod

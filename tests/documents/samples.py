@@ -70,6 +70,13 @@ def pdf(pages: int = 3, *, encrypted: bool = False, width: int = 960, height: in
     return out.getvalue()
 
 
+def pdf_of_size(size: int) -> bytes:
+    """A one-page PDF of exactly `size` bytes: a comment after its end pads it."""
+    document = pdf(1) + b"%"
+    assert size >= len(document), f"a PDF takes {len(document)} bytes at least"
+    return document + b"0" * (size - len(document))
+
+
 def png(width: int = 320, height: int = 200, colour: tuple[int, int, int] = (40, 86, 216)) -> bytes:
     from PIL import Image
 

@@ -68,7 +68,7 @@ async def test_a_job_runs_once_when_due_and_a_key_makes_one_job(jobs_app: FastAP
     async def record(_context: JobContext, payload: dict[str, Any]) -> None:
         ran.append(payload)
 
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         later = clock.now() + timedelta(minutes=15)
         await queue.enqueue(db=db, kind="test", key="remind:1", payload={"n": 1}, run_at=later)
         # The same logical job again (a retried request, a second process): nothing more.
@@ -84,7 +84,7 @@ async def test_a_job_runs_once_when_due_and_a_key_makes_one_job(jobs_app: FastAP
     assert await worker.run_until_idle() == 1
     assert await worker.run_until_idle() == 0
     assert ran == [{"n": 1}]
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         job = await queue.get(db=db, key="remind:1")
         assert job is not None and job.state == DONE and job.attempts == 1
 
@@ -97,13 +97,13 @@ async def test_a_failing_job_is_retried_with_backoff_then_given_up(jobs_app: Fas
         calls += 1
         raise RuntimeError("provider timed out")
 
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         await queue.enqueue(db=db, kind="flaky", key="flaky:1", max_attempts=3)
         await db.commit()
     clock = FrozenClock()
     worker = _worker(jobs_app, clock, {"flaky": flaky})
     assert await worker.run_until_idle() == 1
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         job = await queue.get(db=db, key="flaky:1")
         assert job is not None
         assert job.state == PENDING and job.attempts == 1
@@ -114,14 +114,14 @@ async def test_a_failing_job_is_retried_with_backoff_then_given_up(jobs_app: Fas
     assert await worker.run_until_idle() == 0
     clock.advance(seconds=11)
     assert await worker.run_until_idle() == 1
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         job = await queue.get(db=db, key="flaky:1")
         assert job is not None
         second_wait = job.run_at - clock.now()
     assert second_wait >= timedelta(seconds=20)
     clock.advance(minutes=1)
     assert await worker.run_until_idle() == 1
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         job = await queue.get(db=db, key="flaky:1")
         assert job is not None and job.state == FAILED and job.attempts == 3
     assert calls == 3
@@ -129,17 +129,17 @@ async def test_a_failing_job_is_retried_with_backoff_then_given_up(jobs_app: Fas
     async def impossible(_context: JobContext, _payload: dict[str, Any]) -> None:
         raise GiveUp("the session is gone")
 
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         await queue.enqueue(db=db, kind="impossible", key="impossible:1")
         await db.commit()
     assert await _worker(jobs_app, clock, {"impossible": impossible}).run_until_idle() == 1
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         job = await queue.get(db=db, key="impossible:1")
         assert job is not None and job.state == FAILED and job.attempts == 1
 
 
 async def test_a_job_left_by_a_dead_worker_runs_again_after_its_lease(jobs_app: FastAPI) -> None:
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         await queue.enqueue(db=db, kind="test", key="orphan:1")
         await db.commit()
         clock = FrozenClock()
@@ -163,7 +163,7 @@ async def test_a_claim_takes_abandoned_jobs_then_the_oldest_due_of_its_kinds_up_
 ) -> None:
     clock = FrozenClock()
     start = clock.now()
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         # Many due jobs of another kind, older than all of ours: a claim for ours sees none.
         for n in range(50):
             await queue.enqueue(
@@ -204,7 +204,7 @@ async def test_workers_racing_over_the_same_jobs_run_each_once(jobs_app: FastAPI
         runs[payload["n"]] += 1
         await asyncio.sleep(0)
 
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         for n in range(200):
             await queue.enqueue(db=db, kind="race", key=f"race:{n}", payload={"n": n})
         await db.commit()
@@ -220,8 +220,8 @@ async def test_an_email_waits_for_the_mail_server_and_is_sent_once(
 ) -> None:
     mailbox = Mailbox()
     settings = jobs_settings.model_copy(update={"smtp_port": mailbox.port})
-    jobs_app.state.settings = settings
-    async with jobs_app.state.sessionmaker() as db:
+    jobs_app.state.runtime.settings = settings
+    async with jobs_app.state.runtime.database() as db:
         email = await outbox.queue(
             db=db,
             settings=settings,
@@ -244,7 +244,7 @@ async def test_an_email_waits_for_the_mail_server_and_is_sent_once(
     worker = Worker(context, {outbox.JOB_KIND: outbox.send_job})
     # The mail server is down: the email waits, with the reason recorded.
     assert await worker.run_until_idle() == 1
-    async with jobs_app.state.sessionmaker() as db:
+    async with jobs_app.state.runtime.database() as db:
         job = await queue.get(db=db, key=f"email:{email_id}")
         assert job is not None and job.state == PENDING
         assert "could not be reached" in (job.last_error or "")
@@ -259,7 +259,7 @@ async def test_an_email_waits_for_the_mail_server_and_is_sent_once(
         assert attachment.get_filename() == "invite.ics"
         assert attachment.get_content_type() == "text/calendar"
         # Run again (a job claimed twice after a crash): the email is not sent again.
-        async with jobs_app.state.sessionmaker() as db:
+        async with jobs_app.state.runtime.database() as db:
             await outbox.send_job(context, {"id": email_id})
             row = await db.get(OutgoingEmail, email_id)
             assert row is not None and row.sent_at is not None

@@ -76,10 +76,10 @@ async def test_each_person_gets_a_token_the_server_accepts(
         "id": "7",
         "name": "Ada Lovelace",
         "email": "ada@example.org",
-        "moderator": True,
+        "moderator": "true",
         "affiliation": "owner",
     }
-    assert _claims(guest_url)["context"]["user"]["moderator"] is False
+    assert _claims(guest_url)["context"]["user"]["moderator"] == "false"
 
 
 async def test_tokens_decode_with_pyjwt(http: httpx.AsyncClient, fakes: Fakes) -> None:
@@ -97,6 +97,69 @@ async def test_tokens_decode_with_pyjwt(http: httpx.AsyncClient, fakes: Fakes) -
     assert claims["room"] == meeting.external_id
     assert claims["context"]["user"]["name"] == "Ada Lovelace"
     assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+
+
+def _signing(http: httpx.AsyncClient, server_url: str, subject: str = "") -> JitsiProvider:
+    config = JitsiConfig(
+        server_url=server_url,
+        subject=subject,
+        app_id="parley",
+        app_secret=SecretStr("a shared jitsi secret of 32+ bytes"),
+    )
+    return JitsiProvider(config_id=1, name="Jitsi", config=config, context=bare_context(http))
+
+
+def _decoded(token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token, "a shared jitsi secret of 32+ bytes", algorithms=["HS256"], audience="jitsi"
+    )
+    return claims
+
+
+@pytest.mark.parametrize(
+    ("person", "moderator", "affiliation"),
+    [(ADA, "true", "owner"), (GUEST, "false", "member")],
+)
+async def test_every_user_field_of_the_token_is_a_string(
+    http: httpx.AsyncClient, person: Person, moderator: str, affiliation: str
+) -> None:
+    provider = _signing(http, "https://meet.example.org")
+    user = _decoded(provider.token("parley-room", person))["context"]["user"]
+    assert user["moderator"] == moderator and user["affiliation"] == affiliation
+    assert all(isinstance(value, str) for value in user.values()), user
+
+
+@pytest.mark.parametrize(
+    ("server_url", "subject", "sub"),
+    [
+        ("https://meet.example.org", "", "meet.example.org"),
+        ("https://meet.example.org/acme", "", "acme"),
+        ("https://meet.example.org/acme/", "", "acme"),
+        ("https://meet.example.org/acme", "other.example.org", "other.example.org"),
+    ],
+)
+async def test_the_default_subject_is_the_tenant_else_the_host_name(
+    http: httpx.AsyncClient, server_url: str, subject: str, sub: str
+) -> None:
+    provider = _signing(http, server_url, subject)
+    assert _decoded(provider.token("parley-room", ADA))["sub"] == sub
+
+
+async def test_a_tenant_server_gets_tenant_links_and_accepts_their_tokens(
+    http: httpx.AsyncClient, fakes: Fakes
+) -> None:
+    config = JitsiConfig(server_url=f"{fakes.jitsi_url}/acme/", **_with_tokens(fakes))
+    provider = JitsiProvider(config_id=1, name="Acme", config=config, context=bare_context(http))
+    meeting = await provider.create_meeting(MeetingSpec(reference="room:9", title="Acme"))
+    room = meeting.external_id
+    assert meeting.join_url == f"{fakes.jitsi_url}/acme/{room}"
+
+    url = await provider.join_url(meeting, ADA)
+    assert url.startswith(f"{fakes.jitsi_url}/acme/{room}?jwt=")
+    answer = await http.get(url)
+    assert answer.status_code == 200 and answer.text.endswith("Ada Lovelace (moderator)</p>")
+    assert fakes.jitsi.joins[-1]["tenant"] == "acme" and fakes.jitsi.joins[-1]["room"] == room
+    assert _decoded(parse_qs(urlsplit(url).query)["jwt"][0])["sub"] == "acme"
 
 
 @pytest.mark.parametrize(

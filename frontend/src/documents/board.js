@@ -331,11 +331,31 @@ export class Board {
     strip.replaceChildren(...buttons);
   }
 
+  // The space the room's documents (and the presenter's own) take, asked again whenever the
+  // list of documents changes: an upload or a deletion, here or by another moderator.
+  async renderUsage(items) {
+    const line = document.getElementById("documents-usage");
+    if (!line || this.state.role !== "moderator") return;
+    const key = items.map((item) => `${item.id}:${item.size}`).join(",");
+    if (this.usageKey === key) return;
+    this.usageKey = key;
+    try {
+      const response = await fetch(`/r/${this.slug}/documents/usage`, { headers: { accept: "application/json" } });
+      if (!response.ok || this.usageKey !== key) return;
+      const usage = await response.json();
+      line.replaceChildren(...usage.lines.flatMap((text, index) => (index ? [element("br"), text] : [text])));
+      line.hidden = false;
+    } catch {
+      this.usageKey = undefined;
+    }
+  }
+
   renderDocuments() {
     const list = document.getElementById("documents-list");
     if (!list) return;
     const items = this.state.presentations || [];
     document.getElementById("documents-empty").hidden = items.length > 0;
+    this.renderUsage(items);
     const shown = this.state.stage && this.state.stage.visible ? this.state.stage.presentation : undefined;
     list.replaceChildren(
       ...items.map((item) => {

@@ -13,6 +13,7 @@ from parley.accounts import service as accounts
 from parley.accounts.schemas import DisplayName, Email, Password
 from parley.csrf import check_csrf
 from parley.deps import AdminUser, DbSession
+from parley.documents import quota
 from parley.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from parley.forms import form_data, parse
 from parley.rooms import policies
@@ -150,3 +151,20 @@ async def change_room_policies(request: Request, _admin: AdminUser, db: DbSessio
         )
     await policies.save(db=db, policies=updated)
     return await _room_policies_page(request, db, notice=i18n.gettext(N_("Settings saved.")))
+
+
+@router.get("/storage")
+async def storage(request: Request, _admin: AdminUser, db: DbSession) -> Response:
+    """The space documents take, by room and by member, beside the quotas."""
+    limits = quota.Limits.from_settings(runtime_of(request).settings)
+    return render(
+        request,
+        "admin/storage.html",
+        {
+            "rooms": await quota.rooms_by_usage(db=db),
+            "members": await quota.members_by_usage(db=db),
+            "limits": limits,
+            "megabytes": quota.megabytes,
+            "listed": quota.LISTED,
+        },
+    )

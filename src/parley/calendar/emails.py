@@ -110,6 +110,10 @@ async def _send(
     languages = await _languages(db, recipients, organizer)
     cancelled = kind == "cancel"
     public_url = services.settings.effective_public_url
+    # The .ics differs only by language: every copy lists the same attendees. A request
+    # lists the event's; a cancellation lists everyone it cancels for (RFC 5546, 3.2.5):
+    # all attendees when the event is cancelled, those removed when some are uninvited.
+    listed = list(to) if cancelled else None
     attachments: dict[str, bytes] = {}
     for attendee in recipients:
         language = languages[attendee.id]
@@ -120,7 +124,7 @@ async def _send(
                     event,
                     organizer,
                     text=text,
-                    attendees=[attendee] if cancelled else None,
+                    attendees=listed,
                     cancelled=cancelled,
                 )
                 attachments[language] = ics.calendar(

@@ -1,22 +1,22 @@
 """iCalendar (RFC 5545, 5546 and 7986) in and out: invitations, cancellations, the feed, imports.
 
 What goes out is what mail and calendar programs expect of an invitation: METHOD, UID,
-SEQUENCE, DTSTAMP, ORGANIZER, ATTENDEE with PARTSTAT and RSVP, times with their VTIMEZONE,
-and the videoconference link in LOCATION (when there is no place), URL, DESCRIPTION and
-RFC 7986's CONFERENCE.
+SEQUENCE, DTSTAMP, ORGANIZER, ATTENDEE with PARTSTAT and RSVP, times with their VTIMEZONE
+(see `zones`), a series' RRULE and EXDATE, and the videoconference link in LOCATION (when
+there is no place), URL, DESCRIPTION and RFC 7986's CONFERENCE.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from icalendar import STATUS, Calendar, Conference, Event, vCalAddress, vRecur
+from icalendar import STATUS, Calendar, Event, Parameters, vCalAddress, vRecur, vUri
 
 from parley import __version__, i18n
 from parley.accounts.models import User
-from parley.calendar import recurrence
+from parley.calendar import recurrence, zones
 from parley.calendar.models import (
     CANCELLED,
     DESCRIPTION_MAX,
@@ -43,6 +43,20 @@ def link_block(url: str, text: str) -> str:
     if text:
         lines.append(text)
     return "\n".join(lines)
+
+
+def _add_conference(component: Event, url: str, *, label: str) -> None:
+    """Add RFC 7986's CONFERENCE with FEATURE as its grammar's comma list.
+
+    icalendar's `Conference` joins the features into one quoted value
+    (`FEATURE="AUDIO,VIDEO"`), which readers that split the list take as one unknown
+    feature; a list parameter is written unquoted, `FEATURE=AUDIO,VIDEO`.
+    """
+    component.add(
+        "CONFERENCE",
+        vUri(url),
+        parameters=Parameters(VALUE="URI", FEATURE=["AUDIO", "VIDEO"], LABEL=label),
+    )
 
 
 def event_component(
@@ -76,6 +90,8 @@ def event_component(
             "RRULE",
             vRecur(recurrence.to_ical(rule, timezone=event.timezone, all_day=event.all_day)),
         )
+        if event.exdates:
+            component.add("EXDATE", _excluded_starts(event))
     description = event.description.strip()
     location = event.location.strip()
     conference = event.conference
@@ -84,9 +100,7 @@ def event_component(
         description = f"{description}\n\n{block}" if description else block
         location = location or conference.url
         component.url = conference.url
-        component.conferences = [
-            Conference(conference.url, feature=["AUDIO", "VIDEO"], label=conference.provider_name)
-        ]
+        _add_conference(component, conference.url, label=conference.provider_name)
     if description:
         component.description = description
     if location:
@@ -107,14 +121,32 @@ def event_component(
     return component
 
 
+def _excluded_starts(event: CalendarEvent) -> list[date] | list[datetime]:
+    """EXDATE's values: the skipped days' starts, at the series' time (or dates)."""
+    days = sorted(recurrence.skipped_days(event.exdates))
+    if event.all_day:
+        return days
+    start = _local(event.starts_at, event.timezone)
+    return [datetime.combine(day, start.timetz()) for day in days]
+
+
 def calendar(
     components: Iterable[Event], *, method: str | None = None, name: str | None = None
 ) -> bytes:
     """A VCALENDAR of `components`, with the VTIMEZONEs their times need."""
     result = Calendar.new(prodid=PRODID, method=method, name=name)
-    for component in components:
+    events = list(components)
+    for component in events:
         result.add_component(component)
-    result.add_missing_timezones()
+    # icalendar's own VTIMEZONEs end in 2038; these hold for every date an event may have.
+    first_year = min((event.start.year for event in events), default=datetime.now(UTC).year)
+    known = recurrence.zone_names()
+    timezones = [
+        zones.vtimezone(tzid, first_year=first_year)
+        for tzid in sorted(result.get_missing_tzids())
+        if tzid in known and tzid != "UTC"
+    ]
+    result.subcomponents[0:0] = timezones
     data: bytes = result.to_ical()
     return data
 
@@ -135,6 +167,8 @@ class ParsedEvent:
     rule: recurrence.Rule | None
     cancelled: bool
     attendees: list[tuple[str, str]] = field(default_factory=list)
+    # The days the series skips (EXDATE), in the event's zone.
+    excluded: list[date] = field(default_factory=list)
 
 
 def _zone_name(value: tzinfo | None) -> str:
@@ -148,10 +182,27 @@ def _bad(message: str, **params: object) -> Invalid:
     return Invalid(message, code="bad_ics", **params)
 
 
-def _read_event(component: Event, *, default_timezone: str, position: int) -> ParsedEvent:
+def _read_event(
+    component: Event,
+    *,
+    default_timezone: str,
+    position: int,
+    cancelled_dates: Sequence[date | datetime] = (),
+) -> ParsedEvent:
+    """One event of the file; `cancelled_dates` are its occurrences cancelled one by one."""
     summary = str(component.get("SUMMARY") or "").strip()
     label = summary or f"#{position}"
     broken = {name for name, _message in component.errors}
+    if "RDATE" in component:
+        raise _bad(
+            N_(
+                "The event “%(event)s” adds dates to its series (RDATE), which Parley cannot"
+                " import yet: nothing was imported."
+            ),
+            event=label,
+        )
+    if "EXDATE" in broken:
+        raise _bad(N_("The event “%(event)s” skips dates that cannot be read."), event=label)
     if broken & {"DTSTART", "DTEND", "DURATION", "RRULE"} or "DTSTART" not in component:
         raise _bad(N_("The event “%(event)s” has no valid start or end."), event=label)
     try:
@@ -203,6 +254,17 @@ def _read_event(component: Event, *, default_timezone: str, position: int) -> Pa
         if email and "@" in email:
             attendees.append((email, str(address.params.get("CN") or "")))
     uid = str(component.get("UID") or "").strip()
+    excluded = (
+        _skipped(
+            [*component.exdates, *cancelled_dates],
+            rule=rule,
+            starts_at=starts_at,
+            timezone=timezone,
+            all_day=all_day,
+        )
+        if rule is not None
+        else []
+    )
     return ParsedEvent(
         uid=uid[:UID_MAX],
         title=(summary or i18n.gettext(N_("Untitled event")))[:TITLE_MAX],
@@ -215,25 +277,71 @@ def _read_event(component: Event, *, default_timezone: str, position: int) -> Pa
         rule=rule,
         cancelled=str(component.get("STATUS") or "").upper() == "CANCELLED",
         attendees=attendees,
+        excluded=excluded,
     )
+
+
+def _skipped(
+    values: Sequence[date | datetime],
+    *,
+    rule: recurrence.Rule,
+    starts_at: datetime,
+    timezone: str,
+    all_day: bool,
+) -> list[date]:
+    """The days of the series that EXDATE's `values` take out, in the event's zone.
+
+    A date-time takes out the occurrence that starts then (RFC 5545), a date the one of
+    that day; one that matches no occurrence takes out nothing and is not kept.
+    """
+    tz = recurrence.zone(timezone)
+    days = set()
+    for value in values:
+        if all_day:
+            day = value.date() if isinstance(value, datetime) else value
+            low = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+            high = low + timedelta(days=1)
+        elif isinstance(value, datetime):
+            low = (value if value.tzinfo is not None else value.replace(tzinfo=tz)).astimezone(UTC)
+            high = low + timedelta(seconds=1)
+        else:
+            low = datetime.combine(value, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+            high = datetime.combine(value + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        found = next(
+            recurrence.starts(
+                rule=rule,
+                starts_at=starts_at,
+                timezone=timezone,
+                all_day=all_day,
+                after=low,
+                before=high.astimezone(UTC),
+            ),
+            None,
+        )
+        if found is not None:
+            days.add(found.date() if all_day else found.astimezone(tz).date())
+    return sorted(days)
 
 
 def parse(data: bytes, *, default_timezone: str = "UTC") -> list[ParsedEvent]:
     """The events of an .ics file (one event or a whole calendar); Invalid for a bad file.
 
-    Changes to single occurrences of a series (RECURRENCE-ID) are left out: the series is
-    imported as its rule says.
+    A series keeps the days it skips (EXDATE), and an occurrence cancelled on its own (a
+    RECURRENCE-ID with STATUS:CANCELLED) is skipped too. Other changes to single
+    occurrences, and dates added to a series (RDATE), are refused with the event's name:
+    imported as the rule says, the series would silently differ from the file.
     """
     try:
         calendars = Calendar.from_ical(data, multiple=True)
     except Exception as exc:
         raise _bad(N_("This file is not a valid iCalendar (.ics) file.")) from exc
-    components = [
+    events = [
         component
         for cal in calendars
         for component in cal.walk("VEVENT")
-        if isinstance(component, Event) and "RECURRENCE-ID" not in component
+        if isinstance(component, Event)
     ]
+    components = [c for c in events if "RECURRENCE-ID" not in c]
     if not components:
         raise _bad(N_("This file holds no event."))
     if len(components) > MAX_IMPORTED_EVENTS:
@@ -241,7 +349,39 @@ def parse(data: bytes, *, default_timezone: str = "UTC") -> list[ParsedEvent]:
             N_("This file holds more than %(max)s events: import a smaller one."),
             max=MAX_IMPORTED_EVENTS,
         )
+    cancelled = _cancelled_occurrences(events, components)
     return [
-        _read_event(component, default_timezone=default_timezone, position=position)
+        _read_event(
+            component,
+            default_timezone=default_timezone,
+            position=position,
+            cancelled_dates=cancelled.get(str(component.get("UID") or ""), []),
+        )
         for position, component in enumerate(components, start=1)
     ]
+
+
+def _cancelled_occurrences(
+    events: Sequence[Event], series: Sequence[Event]
+) -> dict[str, list[date | datetime]]:
+    """The occurrences cancelled one by one, by their series' UID; Invalid for other changes."""
+    repeating = {str(c.get("UID") or ""): c for c in series if "RRULE" in c}
+    cancelled: dict[str, list[date | datetime]] = {}
+    for component in events:
+        if "RECURRENCE-ID" not in component:
+            continue
+        uid = str(component.get("UID") or "")
+        parent = repeating.get(uid)
+        status = str(component.get("STATUS") or "").upper()
+        when = getattr(component.get("RECURRENCE-ID"), "dt", None)
+        if parent is None or status != "CANCELLED" or not isinstance(when, date):
+            named = parent if parent is not None else component
+            raise _bad(
+                N_(
+                    "The event “%(event)s” changes single occurrences of its series"
+                    " (RECURRENCE-ID), which Parley cannot import yet: nothing was imported."
+                ),
+                event=str(named.get("SUMMARY") or "").strip() or uid or "?",
+            )
+        cancelled.setdefault(uid, []).append(when)
+    return cancelled

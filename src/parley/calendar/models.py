@@ -87,6 +87,9 @@ class CalendarEvent(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # {"freq": "daily"|"weekly"|"monthly", "interval": n, "count": n | "until": "YYYY-MM-DD"}
     recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The days a series skips (iCalendar's EXDATE), as ISO dates in the event's time zone:
+    # a series happens once a day at most, and a day stays skipped if the time changes.
+    exdates: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # When the series ends (None: never), so a calendar query skips finished series.
     repeats_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # iCalendar's SEQUENCE: raised by every change attendees must hear about.

@@ -8,7 +8,7 @@ event's time zone, so a weekly 10:00 in Paris is still at 10:00 after the clocks
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
@@ -137,10 +137,12 @@ def starts(
     all_day: bool,
     after: datetime,
     before: datetime,
+    skipped: Collection[date] = (),
 ) -> Iterator[datetime]:
     """The starts (UTC) of the occurrences that begin in [after, before), at most MAX_OCCURRENCES.
 
-    For an all-day event the starts are midnights UTC standing for dates.
+    For an all-day event the starts are midnights UTC standing for dates. A series skips
+    the occurrences on the days of `skipped` (in the event's zone), as EXDATE says.
     """
     if rule is None:
         if after <= starts_at < before:
@@ -154,7 +156,14 @@ def starts(
         low, high = after, before
     found = series.xafter(low, count=MAX_OCCURRENCES, inc=True)
     for start in itertools.takewhile(lambda s: s < high, found):
+        if start.date() in skipped:
+            continue
         yield start.replace(tzinfo=UTC) if all_day else start.astimezone(UTC)
+
+
+def skipped_days(values: Collection[str]) -> frozenset[date]:
+    """The days a series skips, from what the event stores."""
+    return frozenset(date.fromisoformat(value) for value in values)
 
 
 def last_end(

@@ -283,6 +283,7 @@ async def occurrences(
             all_day=event.all_day,
             after=low - duration,
             before=high,
+            skipped=recurrence.skipped_days(event.exdates or ()),
         ):
             if start + duration <= low:
                 continue
@@ -738,6 +739,7 @@ async def import_file(
         event.all_day = item.all_day
         event.starts_at, event.ends_at = item.starts_at, item.ends_at
         event.recurrence = item.rule.to_json() if item.rule is not None else None
+        event.exdates = [day.isoformat() for day in item.excluded]
         event.repeats_until = recurrence.last_end(
             rule=item.rule,
             starts_at=item.starts_at,

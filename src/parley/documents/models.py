@@ -69,6 +69,11 @@ class Presentation(Base):
     kind: Mapped[str] = mapped_column(String(10))
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(40))
+    # The member who uploaded it, whose storage quota it counts against; None for a guest
+    # (promoted to moderator), whose uploads count for the room only.
+    uploader_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     uploader_name: Mapped[str] = mapped_column(String(NAME_MAX))
     status: Mapped[str] = mapped_column(String(12), default=WAITING)
     # Pages rendered so far, out of `pages` (0 until the document is opened).

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.bus import Bus
 from parley.db import utcnow
-from parley.documents import files, yjs_store
+from parley.documents import files, quota, yjs_store
 from parley.documents.models import FAILED, WAITING, Presentation, Stage
 from parley.errors import N_, Forbidden, Invalid, NotFound
 from parley.jobs import queue as jobs
@@ -228,16 +228,31 @@ async def add_presentation(
     kind: str,
     source: Path,
     root: Path,
+    limits: quota.Limits,
 ) -> Presentation:
-    """Keep an uploaded file (checked already), have its pages rendered, and show it."""
+    """Keep an uploaded file (checked already), have its pages rendered, and show it.
+
+    The room's and the uploader's quotas are checked under a lock held until the commit, so
+    that uploads at the same moment cannot together go past one (parley.documents.quota).
+    A refused file is left where it is, for the caller to discard.
+    """
     row = await presenter(db=db, claims=claims)
     size = await asyncio.to_thread(lambda: source.stat().st_size)
+    try:
+        await quota.reserve(
+            db=db, limits=limits, room_id=claims.room_id, user_id=claims.user_id, size=size
+        )
+    except quota.QuotaExceeded:
+        # Let the other uploads waiting for the lock go on at once.
+        await db.rollback()
+        raise
     document = Presentation(
         room_id=claims.room_id,
         filename=filename,
         kind=kind,
         size=size,
         uploaded_by=claims.participant_id,
+        uploader_user_id=claims.user_id,
         uploader_name=row.display_name,
         status=WAITING,
         pages=0,
@@ -310,6 +325,7 @@ def presentation_view(document: Presentation) -> dict[str, Any]:
         "error_params": document.error_params or {},
         "downloadable": document.downloadable,
         "uploader": document.uploader_name,
+        "size": document.size,
     }
 
 

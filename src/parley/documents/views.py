@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from parley import i18n
 from parley.csrf import check_csrf
 from parley.deps import DbSession
-from parley.documents import export, files, service, yjs_store
+from parley.documents import export, files, quota, service, yjs_store
 from parley.documents.filetype import OFFICE_KINDS, NotADocument, ZipBomb, sniff
 from parley.documents.models import Presentation
 from parley.documents.protocol import DOCUMENTS
@@ -103,7 +103,8 @@ async def upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
     except ParleyError as refusal:
         message = i18n.gettext(refusal.message, **refusal.params)
         return JSONResponse(
-            {"code": refusal.code, "detail": message}, status_code=refusal.status_code
+            {**refusal.extra, "code": refusal.code, "detail": message},
+            status_code=refusal.status_code,
         )
 
 
@@ -117,6 +118,15 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(N_("This file is larger than %(limit)s MB, the limit."), limit=megabytes)
+    limits = quota.Limits.from_settings(settings)
+    if declared and declared.isdigit():
+        # A file that cannot fit is refused before it is received; the check that counts is
+        # made under a lock once it is (service.add_presentation).
+        room, member = await quota.usage(
+            db=db, limits=limits, room_id=claims.room_id, user_id=claims.user_id
+        )
+        await db.commit()
+        quota.check(room, member, int(declared))
     filename = clean_filename(request.headers.get("x-filename", "document"))
     incoming = files.incoming(root) / secrets.token_hex(16)
     try:
@@ -159,11 +169,32 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
             kind=kind,
             source=incoming,
             root=root,
+            limits=limits,
         )
     finally:
         await asyncio.to_thread(_discard, incoming)
     await wake(runtime_of(request).bus)
     return JSONResponse(service.presentation_view(document), status_code=201)
+
+
+@router.get("/r/{slug}/documents/usage")
+async def usage(slug: str, request: Request, db: DbSession) -> JSONResponse:
+    """The space the room's documents and the presenter's own take, for the Documents box."""
+    _, claims, _ = await _participant(slug, request, db)
+    await service.presenter(db=db, claims=claims)
+    limits = quota.Limits.from_settings(runtime_of(request).settings)
+    room, member = await quota.usage(
+        db=db, limits=limits, room_id=claims.room_id, user_id=claims.user_id
+    )
+    await db.commit()
+    return JSONResponse(
+        {
+            "room": {"used": room.used, "limit": room.limit},
+            "member": None if member is None else {"used": member.used, "limit": member.limit},
+            "lines": quota.usage_lines(room, member),
+        },
+        headers={"cache-control": "no-store"},
+    )
 
 
 def _discard(path: Path) -> None:

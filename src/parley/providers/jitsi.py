@@ -3,8 +3,10 @@
 When the server checks tokens (prosody's `token` authentication, with an application id and
 secret), every person gets a JSON Web Token of their own, signed with HS256, appended to the
 link as `?jwt=`. The claims follow jitsi-meet's token documentation: `iss` (the application
-id), `aud`, `sub` (the server's domain), `room`, `exp`, `nbf`, and `context.user` (id, name,
-email, and `moderator`; `affiliation` too, for the token_affiliation module).
+id), `aud`, `sub` (the tenant of a server address such as https://meet.example/acme, else the
+server's domain), `room`, `exp`, `nbf`, and `context.user` (id, name, email, and `moderator`;
+`affiliation` too, for the token_affiliation module). Every `context.user` field is a string,
+`moderator` too ("true" or "false"): prosody's modules that read the user expect strings.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ class JitsiConfig(BaseModel):
         "",
         max_length=200,
         title=N_("Token subject (sub)"),
-        description=N_("Your Jitsi Meet's domain; empty: the server address's host name."),
+        description=N_(
+            "Your Jitsi Meet's domain or tenant; empty: the tenant in the server address "
+            "(https://meet.example.org/tenant), or else its host name."
+        ),
     )
     token_minutes: int = Field(
         120,
@@ -92,7 +97,11 @@ class JitsiConfig(BaseModel):
 
     @property
     def domain(self) -> str:
-        return self.subject or urlsplit(self.server_url).hostname or "*"
+        """The token's `sub`: on a multi-tenant Jitsi the tenant (the address's last path
+        segment), which prosody compares with the room's tenant; else the host name."""
+        address = urlsplit(self.server_url)
+        tenant = address.path.rstrip("/").rpartition("/")[2]
+        return self.subject or tenant or address.hostname or "*"
 
 
 def _b64url(data: bytes) -> str:
@@ -163,7 +172,7 @@ class JitsiProvider(Provider[JitsiConfig]):
                     "id": person.id,
                     "name": person.name,
                     "email": person.email or "",
-                    "moderator": moderator,
+                    "moderator": "true" if moderator else "false",
                     "affiliation": "owner" if moderator else "member",
                 }
             },

@@ -1,6 +1,6 @@
 """Provider configurations: kept with their secrets encrypted, one provider instance each.
 
-The instances live in a `ProviderRuntime` (on `app.state.providers`), which also holds the
+The instances live in a `ProviderRuntime` (`parley.runtime.Runtime.providers`), which also holds the
 shared HTTP client's context and the token store. An instance is rebuilt when its row
 changes (`updated_at`), in every process.
 

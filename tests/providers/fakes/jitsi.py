@@ -4,7 +4,9 @@ From jitsi-meet's token documentation (lib-jitsi-meet doc/tokens.md, prosody's
 mod_auth_token and token/util.lib.lua): a JWT signed with the application secret (HS256 for
 shared-secret validation), whose `iss` is the application id, `aud` an accepted audience,
 `sub` the domain (or `*`), `room` the room's name (or `*`), `exp` in the future, `nbf` past.
-The user's details are in `context.user`.
+On a multi-tenant server (rooms at /<tenant>/<room>), `sub` is the tenant instead. The user's
+details are in `context.user`, every one a string (prosody's presence identity module fails
+on anything else); `moderator` is "true" or "false".
 
 This verifier is written from those rules, independently of Parley's encoder.
 """
@@ -49,7 +51,9 @@ class FakeJitsi:
         self.audiences, self.domain = {"jitsi"}, "meet.example.org"
         self.joins.clear()
 
-    def verify(self, token: str, room: str) -> tuple[dict[str, Any] | None, str]:
+    def verify(
+        self, token: str, room: str, tenant: str | None = None
+    ) -> tuple[dict[str, Any] | None, str]:
         """The token's claims, or None and why it is refused."""
         try:
             header_b64, payload_b64, signature_b64 = token.split(".")
@@ -70,7 +74,7 @@ class FakeJitsi:
             return None, "issuer not accepted"
         if claims.get("aud") not in self.audiences:
             return None, "audience not accepted"
-        if claims.get("sub") not in {self.domain, "*"}:
+        if claims.get("sub") not in {tenant or self.domain, "*"}:
             return None, "subject does not match the domain"
         if claims.get("room") not in {room, "*"}:
             return None, "token is for another room"
@@ -78,8 +82,12 @@ class FakeJitsi:
             return None, "token expired"
         if isinstance(claims.get("nbf"), int) and claims["nbf"] > now:
             return None, "token not valid yet"
-        if not isinstance(claims.get("context", {}).get("user", {}).get("name"), str):
+        user = claims.get("context", {}).get("user", {})
+        if not isinstance(user.get("name"), str):
             return None, "no user in the context"
+        for key, value in user.items():
+            if not isinstance(value, str):
+                return None, f"user field {key} is not a string"
         return claims, ""
 
     async def config_js(self, request: Request) -> Response:
@@ -90,18 +98,24 @@ class FakeJitsi:
         return Response(CONFIG_JS, media_type="application/javascript")
 
     async def room(self, request: Request) -> Response:
-        room = request.path_params["room"]
+        room, tenant = request.path_params["room"], request.path_params.get("tenant")
         if not self.app_id:
-            self.joins.append({"room": room, "claims": None})
+            self.joins.append({"room": room, "tenant": tenant, "claims": None})
             return HTMLResponse(f"<title>{room}</title>")
         token = request.query_params.get("jwt", "")
-        claims, reason = self.verify(token, room)
+        claims, reason = self.verify(token, room, tenant)
         if claims is None:
             return PlainTextResponse(f"not allowed: {reason}", status_code=401)
-        self.joins.append({"room": room, "claims": claims})
+        self.joins.append({"room": room, "tenant": tenant, "claims": claims})
         user = claims["context"]["user"]
-        role = "moderator" if user.get("moderator") else "participant"
+        role = "moderator" if user.get("moderator") == "true" else "participant"
         return HTMLResponse(f"<title>{room}</title><p>{user['name']} ({role})</p>")
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/config.js", self.config_js), Route("/{room}", self.room)])
+        return Starlette(
+            routes=[
+                Route("/config.js", self.config_js),
+                Route("/{room}", self.room),
+                Route("/{tenant}/{room}", self.room),
+            ]
+        )
