@@ -340,7 +340,7 @@ export class Board {
     list.replaceChildren(
       ...items.map((item) => {
         const row = element("li", { className: "document-item" });
-        let status = "";
+        let status;
         if (item.status === "failed") status = item.error;
         else if (item.status !== "ready") {
           status = item.pages

@@ -98,7 +98,7 @@ export class DocSocket {
   _receive(bytes) {
     if (bytes.length === 0) return;
     if (bytes[0] === CONTROL) {
-      let message = null;
+      let message;
       try {
         message = JSON.parse(new TextDecoder().decode(bytes.subarray(1)));
       } catch {
