@@ -5,6 +5,8 @@ import globals from "globals";
 export default [
   { ignores: ["frontend/src/generated/**"] },
   js.configs.recommended,
+  // A parameter named `_x` is there for its place in an interface (a transport's methods).
+  { rules: { "no-unused-vars": ["error", { argsIgnorePattern: "^_" }] } },
   {
     files: ["frontend/src/**/*.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },

@@ -33,6 +33,13 @@ function send(message) {
   if (socket) socket.send(message);
 }
 
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {{ className?: string, text?: string, attrs?: Record<string, string> }} [options]
+ * @param {(Node | string)[]} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function element(tag, { className, text, attrs } = {}, children = []) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -131,7 +138,7 @@ function renderParticipants() {
 }
 
 function renderRecipients() {
-  const select = document.getElementById("chat-to");
+  const select = /** @type {HTMLSelectElement} */ (document.getElementById("chat-to"));
   const current = select.value;
   const options = [element("option", { text: _("Everyone"), attrs: { value: "" } })];
   for (const person of state.participants.values()) {
@@ -164,7 +171,7 @@ function renderChat() {
 }
 
 function renderLocks() {
-  for (const box of document.querySelectorAll("[data-lock]")) box.checked = Boolean(state.locks[box.dataset.lock]);
+  for (const box of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("[data-lock]"))) box.checked = Boolean(state.locks[box.dataset.lock]);
   const locked = !isModerator() && state.locks.chat;
   document.getElementById("chat-locked").hidden = !locked;
 }
@@ -174,7 +181,7 @@ function renderYou() {
   const me = state.participants.get(state.you.id) || state.you;
   state.you = { ...state.you, ...me };
   document.getElementById("my-role").textContent = isModerator() ? _("Moderator") : _("Participant");
-  for (const node of document.querySelectorAll("[data-moderator-only]")) node.hidden = !isModerator();
+  for (const node of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-moderator-only]"))) node.hidden = !isModerator();
   const hand = document.getElementById("hand-button");
   hand.setAttribute("aria-pressed", me.hand ? "true" : "false");
   hand.textContent = me.hand ? _("Lower my hand") : _("Raise my hand");
@@ -212,12 +219,14 @@ function renderAll() {
   renderWaiting();
 }
 
+let noticeTimer = null;
+
 function notice(text) {
   const box = document.getElementById("meeting-notice");
   box.textContent = text;
   box.hidden = false;
-  clearTimeout(notice.timer);
-  notice.timer = setTimeout(() => {
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
     box.hidden = true;
   }, 6000);
 }
@@ -355,19 +364,19 @@ function wireControls() {
     const me = state.you && state.participants.get(state.you.id);
     send({ type: me && me.hand ? "hand.lower" : "hand.raise" });
   });
-  document.getElementById("chat-form").addEventListener("submit", (event) => {
+  /** @type {HTMLFormElement} */ (document.getElementById("chat-form")).addEventListener("submit", (event) => {
     event.preventDefault();
-    const input = document.getElementById("chat-text");
+    const input = /** @type {HTMLTextAreaElement} */ (document.getElementById("chat-text"));
     const text = input.value.trim();
     if (!text) return;
-    const to = document.getElementById("chat-to").value || null;
+    const to = /** @type {HTMLSelectElement} */ (document.getElementById("chat-to")).value || null;
     send({ type: "chat.send", text, to });
     input.value = "";
   });
-  document.getElementById("chat-text").addEventListener("keydown", (event) => {
+  /** @type {HTMLTextAreaElement} */ (document.getElementById("chat-text")).addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
-      document.getElementById("chat-form").requestSubmit();
+      /** @type {HTMLFormElement} */ (document.getElementById("chat-form")).requestSubmit();
     }
   });
   const actions = {
@@ -379,12 +388,12 @@ function wireControls() {
     document.getElementById(id).addEventListener("click", () => send(message));
   }
   for (const button of document.querySelectorAll("[data-reaction]")) {
-    button.addEventListener("click", () => send({ type: "reaction", emoji: button.dataset.reaction }));
+    button.addEventListener("click", () => send({ type: "reaction", emoji: /** @type {HTMLElement} */ (button).dataset.reaction }));
   }
   document.getElementById("end-meeting").addEventListener("click", () => {
     if (window.confirm(_("End the meeting for everyone?"))) send({ type: "mod.end" });
   });
-  for (const box of document.querySelectorAll("[data-lock]")) {
+  for (const box of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("[data-lock]"))) {
     box.addEventListener("change", () => send({ type: "mod.lock", [box.dataset.lock]: box.checked }));
   }
 }

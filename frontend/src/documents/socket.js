@@ -15,7 +15,7 @@ const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
 
 export class DocSocket {
-  constructor(path, { onControl = () => {}, onStatus = () => {}, onSynced = () => {} } = {}) {
+  constructor(path, { onControl = /** @type {(message: { type: string }) => void} */ (() => {}), onStatus = /** @type {(status: string) => void} */ (() => {}), onSynced = () => {} } = {}) {
     this.path = path;
     this.doc = new Y.Doc();
     this.awareness = new awarenessProtocol.Awareness(this.doc);

@@ -158,7 +158,7 @@ function describe(display) {
 }
 
 export class SfuTransport {
-  constructor({ selfId, local, config, fetchConfig, iceServers = [], onMedia, onStatus = () => {}, onPeerState = () => {} }) {
+  constructor({ selfId, local, config, fetchConfig, iceServers = [], onMedia, onStatus = /** @type {(status: string) => void} */ (() => {}), onPeerState = () => {} }) {
     this.selfId = selfId;
     this.local = local;
     this.config = config;
@@ -172,6 +172,7 @@ export class SfuTransport {
     this.wanted = new Set(); // participants present in the meeting
     this.lastSpoke = new Map();
     this.pinned = null;
+    /** @type {(participant: string) => boolean} */
     this.cameraOn = () => true; // the meeting page says whose camera is on
     this.generation = 0;
     this.closed = false;
