@@ -3,6 +3,7 @@
 import { _ } from "./i18n.js";
 import { EVENT_KINDS } from "./generated/protocol.js";
 import { connect } from "./live.js";
+import { reduce } from "./meeting-state.js";
 import { Media } from "./media/index.js";
 import { Polls } from "./polls.js";
 import { SharedVideo } from "./video.js";
@@ -258,45 +259,18 @@ function showReaction(from, emoji) {
 
 function applyEvent(event) {
   const data = event.data || {};
-  switch (event.kind) {
-    case "joined":
-    case "updated":
-      state.participants.set(data.id, data);
-      if (state.you && data.id === state.you.id) media.youUpdated(data);
-      media.participants(people());
-      break;
-    case "left":
-      state.participants.delete(data.id);
-      media.participants(people());
-      break;
-    case "removed":
-      state.participants.delete(data.id);
-      media.participants(people());
-      if (state.you && data.id === state.you.id) {
-        ended(_("You were removed from the meeting."), data.ban ? _("A moderator removed you; you cannot come back to this meeting.") : _("A moderator removed you."));
-      }
-      break;
-    case "chat":
-      state.chat.push(data);
-      break;
-    case "chat.cleared":
-      state.chat = [];
-      break;
-    case "locks":
-      state.locks = data;
-      media.locksChanged(data);
-      break;
-    case "hands.lowered":
-      for (const person of state.participants.values()) person.hand = null;
-      media.participants(people());
-      break;
-    default:
-      if (event.kind.startsWith("poll.")) polls.event(event.kind, data);
-      else if (event.kind === "video") sharedVideo.update(data.video || null);
-      else if (event.kind === "media") media.mediaMoved(data);
-      else if (!EVENT_KINDS.includes(event.kind)) console.warn("Unknown meeting event:", event.kind);
-      break;
+  const { you, removed, ...changes } = reduce(state, event);
+  Object.assign(state, changes);
+  if (you) media.youUpdated(you);
+  if (changes.participants) media.participants(people());
+  if (changes.locks) media.locksChanged(changes.locks);
+  if (removed) {
+    ended(_("You were removed from the meeting."), removed.ban ? _("A moderator removed you; you cannot come back to this meeting.") : _("A moderator removed you."));
   }
+  if (event.kind.startsWith("poll.")) polls.event(event.kind, data);
+  else if (event.kind === "video") sharedVideo.update(data.video || null);
+  else if (event.kind === "media") media.mediaMoved(data);
+  else if (!EVENT_KINDS.includes(event.kind)) console.warn("Unknown meeting event:", event.kind);
 }
 
 function onMessage(message) {
