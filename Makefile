@@ -11,14 +11,14 @@ unexport PYTHONDONTWRITEBYTECODE
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: run test setup python frontend browser office janus lint typecheck pytest messages bench-hub bench-media bench-documents bench-reminders bench-sfu clean
+.PHONY: run test setup python frontend browser office janus lint typecheck jstest pytest messages bench-hub bench-media bench-documents bench-reminders bench-sfu clean
 
 run: setup ## Set everything up and serve Parley on the embedded default.
 	$(RUN) parley db upgrade
 	$(RUN) parley serve
 
 test: setup browser office janus ## Install what tests need, then lint, type-check and run every test.
-	$(MAKE) --no-print-directory lint typecheck pytest
+	$(MAKE) --no-print-directory lint typecheck jstest pytest
 
 setup: python frontend
 
@@ -61,12 +61,19 @@ janus:
 	  else echo "Janus is missing: install Debian's 'janus' and 'iproute2' packages to run the SFU tests." >&2; fi; \
 	fi
 
+# Python, then the browser code (eslint, and tsc over its JSDoc types).
 lint:
 	$(RUN) ruff format --check src tests bench
 	$(RUN) ruff check src tests bench
+	npm run --silent lint
+	npm run --silent typecheck
 
 typecheck:
 	$(RUN) mypy
+
+# The browser code's unit tests (frontend/test).
+jstest:
+	npm test
 
 pytest:
 	$(RUN) pytest $(PYTEST_ARGS)

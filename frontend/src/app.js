@@ -13,12 +13,12 @@ import { initialize as initializeRoom } from "./room.js";
 window.htmx = htmx;
 
 document.addEventListener("htmx:configRequest", (event) => {
-  event.detail.headers["X-CSRF-Token"] = csrfToken();
+  /** @type {CustomEvent} */ (event).detail.headers["X-CSRF-Token"] = csrfToken();
 });
 
 // Forms marked `data-confirm` ask before they are sent (for deleting, closing…).
 document.addEventListener("submit", (event) => {
-  const form = event.target;
+  const form = /** @type {HTMLFormElement} */ (event.target);
   const question = form.dataset && form.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });

@@ -34,7 +34,7 @@ function layoutWeek() {
   const body = document.getElementById("cal-week-body");
   if (!body) return;
   let earliest = FIRST_HOUR_SHOWN * 60;
-  for (const segment of body.querySelectorAll(".cal-segment")) {
+  for (const segment of /** @type {NodeListOf<HTMLElement>} */ (body.querySelectorAll(".cal-segment"))) {
     const top = Number(segment.dataset.top);
     const bottom = Number(segment.dataset.bottom);
     const lane = Number(segment.dataset.lane);
@@ -50,11 +50,11 @@ function layoutWeek() {
 }
 
 function setUpDetails() {
-  const dialog = document.getElementById("event-dialog");
+  const dialog = /** @type {HTMLDialogElement} */ (document.getElementById("event-dialog"));
   if (!dialog) return;
   const content = document.getElementById("event-dialog-body");
   document.addEventListener("click", async (event) => {
-    const link = event.target.closest("a.cal-event[data-event]");
+    const link = /** @type {HTMLAnchorElement | null} */ (/** @type {Element} */ (event.target).closest("a.cal-event[data-event]"));
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
     const response = await fetch(`/calendar/events/${link.dataset.event}?popup=1`, { credentials: "same-origin" });
@@ -64,11 +64,11 @@ function setUpDetails() {
     }
     content.innerHTML = await response.text();
     dialog.showModal();
-    const close = content.querySelector("[data-close-dialog]");
+    const close = /** @type {HTMLElement} */ (content.querySelector("[data-close-dialog]"));
     if (close) close.focus();
   });
   dialog.addEventListener("click", (event) => {
-    if (event.target === dialog || event.target.closest("[data-close-dialog]")) dialog.close();
+    if (event.target === dialog || /** @type {Element} */ (event.target).closest("[data-close-dialog]")) dialog.close();
   });
 }
 
@@ -79,13 +79,13 @@ function toggle(element, shown) {
 function setUpForm() {
   const form = document.getElementById("event-form");
   if (!form) return;
-  const allDay = document.getElementById("f-all_day");
+  const allDay = /** @type {HTMLInputElement} */ (document.getElementById("f-all_day"));
   const times = form.querySelectorAll(".time-input");
   const showTimes = () => times.forEach((element) => toggle(element, !allDay.checked));
   allDay.addEventListener("change", showTimes);
   showTimes();
 
-  const repeat = document.getElementById("f-repeat");
+  const repeat = /** @type {HTMLSelectElement} */ (document.getElementById("f-repeat"));
   const showRepeat = () => {
     const repeating = repeat.value !== "none";
     toggle(document.getElementById("repeat-more"), repeating);
@@ -95,14 +95,14 @@ function setUpForm() {
   showRepeat();
 
   // Keep the end after the start when the start moves.
-  const startDate = document.getElementById("f-start_date");
-  const endDate = document.getElementById("f-end_date");
+  const startDate = /** @type {HTMLInputElement} */ (document.getElementById("f-start_date"));
+  const endDate = /** @type {HTMLInputElement} */ (document.getElementById("f-end_date"));
   startDate.addEventListener("change", () => {
     if (endDate.value && endDate.value < startDate.value) endDate.value = startDate.value;
   });
 
   // A new event starts in the browser's zone when the page did not know it yet.
-  const zone = document.getElementById("f-timezone");
+  const zone = /** @type {HTMLSelectElement} */ (document.getElementById("f-timezone"));
   // (`form.action` is the button named "action": read the attribute.)
   if (!form.getAttribute("action").includes("/edit") && zone.value === "UTC") {
     const mine = browserZone();
@@ -115,8 +115,8 @@ function setUpForm() {
 
 function setUpAttendees() {
   const picker = document.getElementById("attendee-picker");
-  const input = document.getElementById("f-member");
-  const list = document.getElementById("f-attendees");
+  const input = /** @type {HTMLInputElement} */ (document.getElementById("f-member"));
+  const list = /** @type {HTMLTextAreaElement} */ (document.getElementById("f-attendees"));
   const add = document.getElementById("attendee-add");
   if (!picker || !input || !list || !add) return;
   picker.hidden = false;
@@ -141,7 +141,7 @@ function setUpAttendees() {
 function setUpConference(form) {
   const addButton = document.getElementById("conference-add-button");
   const removeButton = document.getElementById("conference-remove");
-  const hidden = document.getElementById("f-conference_id");
+  const hidden = /** @type {HTMLInputElement} */ (document.getElementById("f-conference_id"));
   const addPart = document.getElementById("conference-add");
   const busy = document.getElementById("conference-busy");
   const box = document.getElementById("conference-box");
@@ -158,9 +158,9 @@ function setUpConference(form) {
   if (addButton) {
     addButton.addEventListener("click", async (event) => {
       event.preventDefault();
-      const provider = document.getElementById("f-provider");
-      const allDay = document.getElementById("f-all_day").checked;
-      const date = (id) => document.getElementById(id).value;
+      const provider = /** @type {HTMLSelectElement} */ (document.getElementById("f-provider"));
+      const allDay = /** @type {HTMLInputElement} */ (document.getElementById("f-all_day")).checked;
+      const date = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id)).value;
       const body = {
         provider: provider ? provider.value : null,
         title: date("f-title"),
@@ -187,14 +187,14 @@ function setUpConference(form) {
       }
       const link = await response.json();
       hidden.value = String(link.id);
-      document.getElementById("conference-url").value = link.url;
-      document.getElementById("conference-open").href = link.url;
+      /** @type {HTMLInputElement} */ (document.getElementById("conference-url")).value = link.url;
+      /** @type {HTMLAnchorElement} */ (document.getElementById("conference-open")).href = link.url;
       document.getElementById("conference-provider").textContent = `· ${link.provider}`;
       say(document.getElementById("conference-text"), link.text);
       box.hidden = false;
       if (hadLink) say(notice, _("This is a new link. The previous one still works for anyone who has it."));
       hadLink = true;
-      box.querySelector("[data-copy]").focus();
+      /** @type {HTMLElement} */ (box.querySelector("[data-copy]")).focus();
     });
   }
   if (removeButton) {

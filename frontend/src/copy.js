@@ -20,9 +20,9 @@ async function copyText(text) {
 
 export function initialize(root = document) {
   root.addEventListener("click", async (event) => {
-    const button = event.target.closest("[data-copy]");
+    const button = /** @type {HTMLElement | null} */ (/** @type {Element} */ (event.target).closest("[data-copy]"));
     if (!button) return;
-    const source = document.querySelector(button.dataset.copy);
+    const source = /** @type {HTMLElement & { value?: string }} */ (document.querySelector(button.dataset.copy));
     if (!source) return;
     const text = "value" in source && source.value !== undefined ? source.value : source.textContent;
     const label = button.dataset.label || button.textContent;

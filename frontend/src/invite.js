@@ -15,12 +15,12 @@ function stateText(state) {
 const PRESENCE_LABELS = { online: "Online", meeting: "In a meeting", busy: "Do not disturb", offline: "Offline" };
 
 export function initialize() {
-  const dialog = document.getElementById("invite-dialog");
+  const dialog = /** @type {HTMLDialogElement} */ (document.getElementById("invite-dialog"));
   const button = document.getElementById("invite-button");
   if (!dialog || !button) return;
   const slug = dialog.dataset.slug;
   const list = document.getElementById("invite-list");
-  const search = document.getElementById("invite-search");
+  const search = /** @type {HTMLInputElement} */ (document.getElementById("invite-search"));
   const states = new Map();
   let searchTimer = null;
 
@@ -96,7 +96,7 @@ export function initialize() {
   }
 
   document.addEventListener("parley:invitation", (event) => {
-    const invitation = event.detail;
+    const invitation = /** @type {CustomEvent} */ (event).detail;
     if (invitation.kind !== "invite" || invitation.room.slug !== slug) return;
     states.set(invitation.to.id, invitation.state);
     const state = list.querySelector(`[data-user="${invitation.to.id}"] .invite-state`);
@@ -105,10 +105,10 @@ export function initialize() {
 
   // Guests: by the server's email, or by the person's own mail program.
   const form = document.getElementById("invite-email-form");
-  const emails = document.getElementById("invite-emails");
-  const message = document.getElementById("invite-message");
+  const emails = /** @type {HTMLInputElement} */ (document.getElementById("invite-emails"));
+  const message = /** @type {HTMLTextAreaElement} */ (document.getElementById("invite-message"));
   const result = document.getElementById("invite-email-result");
-  const mailto = document.getElementById("invite-mailto");
+  const mailto = /** @type {HTMLAnchorElement} */ (document.getElementById("invite-mailto"));
   const addresses = () => emails.value.split(/[\s,;]+/).map((part) => part.trim()).filter(Boolean);
 
   function refreshMailto() {

@@ -4,7 +4,7 @@ import { FINAL_CLOSE_CODES } from "./generated/protocol.js";
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
 
-export function connect(path, { onMessage, onOpen = () => {}, onStatus = () => {} }) {
+export function connect(path, { onMessage, onOpen = () => {}, onStatus = /** @type {(status: string) => void} */ (() => {}) }) {
   let attempt = 0;
   let socket = null;
   let stopped = false;

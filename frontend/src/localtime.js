@@ -8,11 +8,11 @@ export function initialize() {
   });
   // Forms with a day and an hour: the hour is the person's, in the zone their browser uses.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  document.querySelectorAll("input[data-browser-timezone]").forEach((input) => {
+  /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("input[data-browser-timezone]")).forEach((input) => {
     const form = input.form;
     if (!form) return;
-    const day = form.querySelector('input[name="day"]');
-    const start = form.querySelector('input[name="start"]');
+    const day = /** @type {HTMLInputElement} */ (form.querySelector('input[name="day"]'));
+    const start = /** @type {HTMLInputElement} */ (form.querySelector('input[name="start"]'));
     // A session's stored time (UTC) shown in the browser's zone before it is edited.
     if (input.value === "UTC" && zone !== "UTC" && day && start && day.value && start.value) {
       const moment = new Date(`${day.value}T${start.value}:00Z`);

@@ -3,6 +3,7 @@
 import { _ } from "./i18n.js";
 import { EVENT_KINDS } from "./generated/protocol.js";
 import { connect } from "./live.js";
+import { reduce } from "./meeting-state.js";
 import { Media } from "./media/index.js";
 import { Polls } from "./polls.js";
 import { SharedVideo } from "./video.js";
@@ -33,6 +34,13 @@ function send(message) {
   if (socket) socket.send(message);
 }
 
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {{ className?: string, text?: string, attrs?: Record<string, string> }} [options]
+ * @param {(Node | string)[]} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function element(tag, { className, text, attrs } = {}, children = []) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -131,7 +139,7 @@ function renderParticipants() {
 }
 
 function renderRecipients() {
-  const select = document.getElementById("chat-to");
+  const select = /** @type {HTMLSelectElement} */ (document.getElementById("chat-to"));
   const current = select.value;
   const options = [element("option", { text: _("Everyone"), attrs: { value: "" } })];
   for (const person of state.participants.values()) {
@@ -164,7 +172,7 @@ function renderChat() {
 }
 
 function renderLocks() {
-  for (const box of document.querySelectorAll("[data-lock]")) box.checked = Boolean(state.locks[box.dataset.lock]);
+  for (const box of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("[data-lock]"))) box.checked = Boolean(state.locks[box.dataset.lock]);
   const locked = !isModerator() && state.locks.chat;
   document.getElementById("chat-locked").hidden = !locked;
 }
@@ -174,7 +182,7 @@ function renderYou() {
   const me = state.participants.get(state.you.id) || state.you;
   state.you = { ...state.you, ...me };
   document.getElementById("my-role").textContent = isModerator() ? _("Moderator") : _("Participant");
-  for (const node of document.querySelectorAll("[data-moderator-only]")) node.hidden = !isModerator();
+  for (const node of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-moderator-only]"))) node.hidden = !isModerator();
   const hand = document.getElementById("hand-button");
   hand.setAttribute("aria-pressed", me.hand ? "true" : "false");
   hand.textContent = me.hand ? _("Lower my hand") : _("Raise my hand");
@@ -212,12 +220,14 @@ function renderAll() {
   renderWaiting();
 }
 
+let noticeTimer = null;
+
 function notice(text) {
   const box = document.getElementById("meeting-notice");
   box.textContent = text;
   box.hidden = false;
-  clearTimeout(notice.timer);
-  notice.timer = setTimeout(() => {
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
     box.hidden = true;
   }, 6000);
 }
@@ -249,45 +259,18 @@ function showReaction(from, emoji) {
 
 function applyEvent(event) {
   const data = event.data || {};
-  switch (event.kind) {
-    case "joined":
-    case "updated":
-      state.participants.set(data.id, data);
-      if (state.you && data.id === state.you.id) media.youUpdated(data);
-      media.participants(people());
-      break;
-    case "left":
-      state.participants.delete(data.id);
-      media.participants(people());
-      break;
-    case "removed":
-      state.participants.delete(data.id);
-      media.participants(people());
-      if (state.you && data.id === state.you.id) {
-        ended(_("You were removed from the meeting."), data.ban ? _("A moderator removed you; you cannot come back to this meeting.") : _("A moderator removed you."));
-      }
-      break;
-    case "chat":
-      state.chat.push(data);
-      break;
-    case "chat.cleared":
-      state.chat = [];
-      break;
-    case "locks":
-      state.locks = data;
-      media.locksChanged(data);
-      break;
-    case "hands.lowered":
-      for (const person of state.participants.values()) person.hand = null;
-      media.participants(people());
-      break;
-    default:
-      if (event.kind.startsWith("poll.")) polls.event(event.kind, data);
-      else if (event.kind === "video") sharedVideo.update(data.video || null);
-      else if (event.kind === "media") media.mediaMoved(data);
-      else if (!EVENT_KINDS.includes(event.kind)) console.warn("Unknown meeting event:", event.kind);
-      break;
+  const { you, removed, ...changes } = reduce(state, event);
+  Object.assign(state, changes);
+  if (you) media.youUpdated(you);
+  if (changes.participants) media.participants(people());
+  if (changes.locks) media.locksChanged(changes.locks);
+  if (removed) {
+    ended(_("You were removed from the meeting."), removed.ban ? _("A moderator removed you; you cannot come back to this meeting.") : _("A moderator removed you."));
   }
+  if (event.kind.startsWith("poll.")) polls.event(event.kind, data);
+  else if (event.kind === "video") sharedVideo.update(data.video || null);
+  else if (event.kind === "media") media.mediaMoved(data);
+  else if (!EVENT_KINDS.includes(event.kind)) console.warn("Unknown meeting event:", event.kind);
 }
 
 function onMessage(message) {
@@ -355,19 +338,19 @@ function wireControls() {
     const me = state.you && state.participants.get(state.you.id);
     send({ type: me && me.hand ? "hand.lower" : "hand.raise" });
   });
-  document.getElementById("chat-form").addEventListener("submit", (event) => {
+  /** @type {HTMLFormElement} */ (document.getElementById("chat-form")).addEventListener("submit", (event) => {
     event.preventDefault();
-    const input = document.getElementById("chat-text");
+    const input = /** @type {HTMLTextAreaElement} */ (document.getElementById("chat-text"));
     const text = input.value.trim();
     if (!text) return;
-    const to = document.getElementById("chat-to").value || null;
+    const to = /** @type {HTMLSelectElement} */ (document.getElementById("chat-to")).value || null;
     send({ type: "chat.send", text, to });
     input.value = "";
   });
-  document.getElementById("chat-text").addEventListener("keydown", (event) => {
+  /** @type {HTMLTextAreaElement} */ (document.getElementById("chat-text")).addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
-      document.getElementById("chat-form").requestSubmit();
+      /** @type {HTMLFormElement} */ (document.getElementById("chat-form")).requestSubmit();
     }
   });
   const actions = {
@@ -379,12 +362,12 @@ function wireControls() {
     document.getElementById(id).addEventListener("click", () => send(message));
   }
   for (const button of document.querySelectorAll("[data-reaction]")) {
-    button.addEventListener("click", () => send({ type: "reaction", emoji: button.dataset.reaction }));
+    button.addEventListener("click", () => send({ type: "reaction", emoji: /** @type {HTMLElement} */ (button).dataset.reaction }));
   }
   document.getElementById("end-meeting").addEventListener("click", () => {
     if (window.confirm(_("End the meeting for everyone?"))) send({ type: "mod.end" });
   });
-  for (const box of document.querySelectorAll("[data-lock]")) {
+  for (const box of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("[data-lock]"))) {
     box.addEventListener("change", () => send({ type: "mod.lock", [box.dataset.lock]: box.checked }));
   }
 }

@@ -22,7 +22,7 @@ export function initialize() {
   if (!area) return;
   me = Number(area.dataset.userId);
   initializeFilter();
-  document.querySelectorAll("[data-presence]").forEach((node) => watched.add(Number(node.dataset.presence)));
+  /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-presence]")).forEach((node) => watched.add(Number(node.dataset.presence)));
   live = connect(area.dataset.live, {
     onMessage: receive,
     onOpen: () => sendWatch(),
@@ -71,7 +71,7 @@ function setUnread(count) {
 }
 
 function setPresence(id, state) {
-  document.querySelectorAll(`[data-presence="${id}"]`).forEach((dot) => {
+  /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(`[data-presence="${id}"]`)).forEach((dot) => {
     dot.className = `presence presence-${state}`;
     dot.setAttribute("aria-label", _(PRESENCE_LABELS[state] || state));
     dot.title = _(PRESENCE_LABELS[state] || state);
@@ -131,7 +131,7 @@ function showIncoming(invitation) {
   popin.querySelector(".avatar").textContent = invitation.from.name.slice(0, 1).toUpperCase();
   popin.querySelector(".ring-name").textContent = invitation.from.name;
   popin.querySelector(".ring-what").textContent = what;
-  popin.querySelector('input[name="csrf_token"]').value = csrfToken();
+  /** @type {HTMLInputElement} */ (popin.querySelector('input[name="csrf_token"]')).value = csrfToken();
   popin.querySelector("[data-decline]").addEventListener("click", async () => {
     popin.remove();
     popins.delete(invitation.id);
@@ -159,7 +159,7 @@ function showIncoming(invitation) {
     popins.delete(invitation.id);
     updateRinger();
   }, remaining);
-  popin.querySelector("[data-accept]").focus();
+  /** @type {HTMLElement} */ (popin.querySelector("[data-accept]")).focus();
   updateRinger();
 }
 
@@ -251,14 +251,14 @@ function showOutgoing(invitation) {
 
 // The People page: the list narrows as you type.
 function initializeFilter() {
-  const input = document.querySelector("[data-filter]");
+  const input = /** @type {HTMLInputElement} */ (document.querySelector("[data-filter]"));
   if (!input) return;
   const list = document.querySelector(input.dataset.filter);
   if (!list) return;
   input.addEventListener("input", () => {
     const words = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     let shown = 0;
-    list.querySelectorAll("[data-search]").forEach((item) => {
+    /** @type {NodeListOf<HTMLElement>} */ (list.querySelectorAll("[data-search]")).forEach((item) => {
       const match = words.every((word) => item.dataset.search.includes(word));
       item.hidden = !match;
       if (match) shown += 1;

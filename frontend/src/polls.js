@@ -57,10 +57,10 @@ export class Polls {
   }
 
   wire() {
-    const dialog = document.getElementById("poll-dialog");
-    const type = document.getElementById("poll-type");
+    const dialog = /** @type {HTMLDialogElement} */ (document.getElementById("poll-dialog"));
+    const type = /** @type {HTMLSelectElement} */ (document.getElementById("poll-type"));
     const custom = document.getElementById("poll-custom");
-    const multiple = document.getElementById("poll-multiple");
+    const multiple = /** @type {HTMLInputElement} */ (document.getElementById("poll-multiple"));
     const sync = () => {
       custom.hidden = type.value !== "custom";
       multiple.disabled = type.value === "text";
@@ -74,10 +74,10 @@ export class Polls {
     });
     document.getElementById("poll-cancel").addEventListener("click", () => dialog.close());
     document.getElementById("poll-form").addEventListener("submit", (event) => {
-      const question = document.getElementById("poll-question").value.trim();
+      const question = /** @type {HTMLInputElement} */ (document.getElementById("poll-question")).value.trim();
       let options = [];
       if (type.value === "custom") {
-        options = document.getElementById("poll-options").value.split("\n").map((line) => line.trim()).filter(Boolean);
+        options = /** @type {HTMLTextAreaElement} */ (document.getElementById("poll-options")).value.split("\n").map((line) => line.trim()).filter(Boolean);
       } else if (PRESETS[type.value]) {
         options = PRESETS[type.value]();
       }
@@ -99,20 +99,20 @@ export class Polls {
         kind: type.value === "text" ? "text" : "choice",
         options,
         multiple: multiple.checked,
-        anonymous: document.getElementById("poll-anonymous").checked,
+        anonymous: /** @type {HTMLInputElement} */ (document.getElementById("poll-anonymous")).checked,
       });
-      document.getElementById("poll-question").value = "";
+      /** @type {HTMLInputElement} */ (document.getElementById("poll-question")).value = "";
     });
     document.getElementById("poll-answer").addEventListener("submit", (event) => {
       event.preventDefault();
-      const form = event.target;
+      const form = /** @type {HTMLFormElement} */ (event.target);
       if (!this.poll) return;
       if (this.poll.kind === "text") {
         const text = form.querySelector("textarea").value.trim();
         if (!text) return;
         this.send({ type: "poll.answer", poll: this.poll.id, text });
       } else {
-        const choices = [...form.querySelectorAll("input:checked")].map((input) => Number(input.value));
+        const choices = [.../** @type {NodeListOf<HTMLInputElement>} */ (form.querySelectorAll("input:checked"))].map((input) => Number(input.value));
         if (!choices.length) {
           this.notice(_("Pick one of the answers."));
           return;

@@ -2,13 +2,13 @@
 import { connect } from "./live.js";
 
 function submitJoin() {
-  const form = document.getElementById("join-form");
+  const form = /** @type {HTMLFormElement} */ (document.getElementById("join-form"));
   if (form) form.submit();
   else location.reload();
 }
 
 export function initialize() {
-  const root = document.querySelector("[data-live-url]");
+  const root = /** @type {HTMLElement} */ (document.querySelector("[data-live-url]"));
   if (!root || !["closed", "waiting"].includes(root.dataset.mode)) return;
   const connection = connect(root.dataset.liveUrl, {
     onMessage: (message) => {

@@ -143,19 +143,19 @@ export class SharedVideo {
   }
 
   wire() {
-    const dialog = document.getElementById("video-dialog");
+    const dialog = /** @type {HTMLDialogElement} */ (document.getElementById("video-dialog"));
     document.getElementById("share-video").addEventListener("click", () => {
       document.getElementById("video-error").hidden = true;
       dialog.showModal();
     });
     document.getElementById("video-cancel").addEventListener("click", () => dialog.close());
     document.getElementById("video-form").addEventListener("submit", () => {
-      const url = document.getElementById("video-url").value.trim();
+      const url = /** @type {HTMLInputElement} */ (document.getElementById("video-url")).value.trim();
       if (url) this.send({ type: "video.share", url });
     });
     document.getElementById("video-stop").addEventListener("click", () => this.send({ type: "video.stop" }));
     document.getElementById("video-sound").addEventListener("click", (event) => {
-      event.target.hidden = true;
+      /** @type {HTMLElement} */ (event.target).hidden = true;
       if (this.player) this.player.unmute();
     });
     const step = (delta) => {
@@ -172,7 +172,7 @@ export class SharedVideo {
 
   // A refusal of the server (a bad address) is shown in the dialog, which stays open.
   refused(message) {
-    const dialog = document.getElementById("video-dialog");
+    const dialog = /** @type {HTMLDialogElement} */ (document.getElementById("video-dialog"));
     const box = document.getElementById("video-error");
     box.textContent = message;
     box.hidden = false;
@@ -232,12 +232,14 @@ export class SharedVideo {
   // The presenter played, paused, sought or changed the rate: tell the room.
   report() {
     if (!this.player || !this.driving()) return;
-    this.send({ type: "video.control", playing: this.player.playing, position: this.player.position, rate: this.player.rate });
+    // Only the file player reports: an embed's own controls are not read back.
+    const player = /** @type {FilePlayer} */ (this.player);
+    this.send({ type: "video.control", playing: player.playing, position: player.position, rate: player.rate });
   }
 
   // While playing, the presenter's position keeps the room's clock honest.
   heartbeat() {
-    if (this.player && this.driving() && this.video.provider === "file" && this.player.playing) this.report();
+    if (this.player && this.driving() && this.video.provider === "file" && /** @type {FilePlayer} */ (this.player).playing) this.report();
   }
 
   correct() {

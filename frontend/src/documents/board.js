@@ -15,6 +15,13 @@ const POINTER_MS = 40;
 const QUIET = new Set(["not_in_meeting", "meeting_ended"]);
 const ERASE_RADIUS = 0.012;
 
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {{ className?: string, text?: string, attrs?: Record<string, string> }} [options]
+ * @param {(Node | string)[]} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function element(tag, { className, text, attrs } = {}, children = []) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -360,7 +367,7 @@ export class Board {
     list.replaceChildren(
       ...items.map((item) => {
         const row = element("li", { className: "document-item" });
-        let status = "";
+        let status;
         if (item.status === "failed") status = item.error;
         else if (item.status !== "ready") {
           status = item.pages
@@ -555,15 +562,15 @@ export class Board {
   }
 
   wireUpload() {
-    const dialog = document.getElementById("upload-dialog");
+    const dialog = /** @type {HTMLDialogElement} */ (document.getElementById("upload-dialog"));
     const opener = document.getElementById("present-document");
     if (!dialog || !opener) return;
-    const input = dialog.querySelector("#upload-file");
+    const input = /** @type {HTMLInputElement} */ (dialog.querySelector("#upload-file"));
     input.accept = ACCEPT;
-    const error = dialog.querySelector("#upload-error");
-    const progress = dialog.querySelector("#upload-progress");
-    const status = dialog.querySelector("#upload-status");
-    const submit = dialog.querySelector("#upload-submit");
+    const error = /** @type {HTMLElement} */ (dialog.querySelector("#upload-error"));
+    const progress = /** @type {HTMLProgressElement} */ (dialog.querySelector("#upload-progress"));
+    const status = /** @type {HTMLElement} */ (dialog.querySelector("#upload-status"));
+    const submit = /** @type {HTMLButtonElement} */ (dialog.querySelector("#upload-submit"));
     opener.addEventListener("click", () => {
       error.hidden = true;
       progress.hidden = true;

@@ -4,12 +4,14 @@ import { _ } from "../i18n.js";
 import { Board } from "./board.js";
 import { Notes } from "./notes.js";
 
+let noticeTimer = null;
+
 function notice(text) {
   const box = document.getElementById("documents-notice");
   box.textContent = text;
   box.hidden = false;
-  clearTimeout(notice.timer);
-  notice.timer = setTimeout(() => {
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
     box.hidden = true;
   }, 8000);
 }
@@ -47,7 +49,7 @@ function whenJoined(start) {
   observer.observe(prejoin, { attributes: true, attributeFilter: ["hidden"] });
 }
 
-const root = document.querySelector("[data-documents]");
+const root = /** @type {HTMLElement} */ (document.querySelector("[data-documents]"));
 if (root) {
   wirePanel();
   whenJoined(() => {

@@ -15,7 +15,7 @@ const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
 
 export class DocSocket {
-  constructor(path, { onControl = () => {}, onStatus = () => {}, onSynced = () => {} } = {}) {
+  constructor(path, { onControl = /** @type {(message: { type: string }) => void} */ (() => {}), onStatus = /** @type {(status: string) => void} */ (() => {}), onSynced = () => {} } = {}) {
     this.path = path;
     this.doc = new Y.Doc();
     this.awareness = new awarenessProtocol.Awareness(this.doc);
@@ -98,7 +98,7 @@ export class DocSocket {
   _receive(bytes) {
     if (bytes.length === 0) return;
     if (bytes[0] === CONTROL) {
-      let message = null;
+      let message;
       try {
         message = JSON.parse(new TextDecoder().decode(bytes.subarray(1)));
       } catch {

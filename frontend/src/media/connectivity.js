@@ -16,7 +16,7 @@ export async function checkConnectivity(iceServers) {
   if (!window.RTCPeerConnection) return result;
   const pc = new RTCPeerConnection({ iceServers });
   pc.createDataChannel("check");
-  const done = new Promise((resolve) => {
+  const done = new Promise((/** @type {(value?: void) => void} */ resolve) => {
     const timer = setTimeout(resolve, GATHER_TIMEOUT_MS);
     pc.addEventListener("icecandidate", ({ candidate }) => {
       if (!candidate) {

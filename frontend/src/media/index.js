@@ -63,7 +63,7 @@ export class Media {
     const joined = new Promise((resolve) => {
       document.getElementById("join-button").onclick = resolve;
     });
-    const preview = document.getElementById("preview-video");
+    const preview = /** @type {HTMLVideoElement} */ (document.getElementById("preview-video"));
     const error = document.getElementById("prejoin-error");
     const errors = [];
     const showErrors = () => {
@@ -114,17 +114,17 @@ export class Media {
     document.getElementById("prejoin-mic").onclick = () => toggle(Boolean(this.local.mic), () => this.local.startMic(), () => this.local.stopMic(), "micOn");
     document.getElementById("prejoin-camera").onclick = () => toggle(Boolean(this.local.cam), () => this.local.startCamera(), () => this.local.stopCamera(), "camOn");
     document.getElementById("choose-mic").onchange = async (event) => {
-      this.local.remember({ micId: event.target.value });
+      this.local.remember({ micId: /** @type {HTMLSelectElement} */ (event.target).value });
       if (this.local.mic) await attempt(() => this.local.startMic(), "micOn");
       await refresh();
     };
     document.getElementById("choose-camera").onchange = async (event) => {
-      this.local.remember({ camId: event.target.value });
+      this.local.remember({ camId: /** @type {HTMLSelectElement} */ (event.target).value });
       if (this.local.cam) await attempt(() => this.local.startCamera(), "camOn");
       await refresh();
     };
     document.getElementById("choose-speaker").onchange = (event) => {
-      this.local.remember({ speakerId: event.target.value });
+      this.local.remember({ speakerId: /** @type {HTMLSelectElement} */ (event.target).value });
       this.applySpeaker();
     };
 
@@ -177,7 +177,7 @@ export class Media {
   async fillDeviceLists() {
     const devices = await this.local.devices();
     const fill = (id, kind, chosen, fallback) => {
-      const select = document.getElementById(id);
+      const select = /** @type {HTMLSelectElement} */ (document.getElementById(id));
       const options = devices.filter((d) => d.kind === kind);
       select.replaceChildren(
         ...(options.length ? options : [{ deviceId: "", label: fallback }]).map((device, index) => {
@@ -422,14 +422,14 @@ export class Media {
       }
     });
     document.getElementById("enable-sound").addEventListener("click", (event) => {
-      event.target.hidden = true;
-      for (const audio of document.querySelectorAll("#remote-audio audio")) audio.play().catch(() => {});
+      /** @type {HTMLElement} */ (event.target).hidden = true;
+      for (const audio of /** @type {NodeListOf<HTMLAudioElement>} */ (document.querySelectorAll("#remote-audio audio"))) audio.play().catch(() => {});
     });
   }
 
   renderButtons() {
     const set = (id, on, onLabel, offLabel, lockedBy) => {
-      const button = document.getElementById(id);
+      const button = /** @type {HTMLButtonElement} */ (document.getElementById(id));
       button.setAttribute("aria-pressed", String(on));
       button.textContent = on ? onLabel : offLabel;
       const locked = !on && this.locked(lockedBy);
@@ -451,7 +451,7 @@ export class Media {
 
   applySpeaker() {
     const sink = this.local.choices.speakerId;
-    for (const audio of document.querySelectorAll("#remote-audio audio")) {
+    for (const audio of /** @type {NodeListOf<HTMLAudioElement>} */ (document.querySelectorAll("#remote-audio audio"))) {
       if (sink && audio.setSinkId) audio.setSinkId(sink).catch(() => {});
     }
   }
@@ -464,9 +464,9 @@ export class Media {
       const track = entry.camera && entry.camera.getAudioTracks()[0];
       if (track) wanted.set(id, track);
     }
-    for (const audio of [...box.children]) {
+    for (const audio of /** @type {HTMLAudioElement[]} */ ([...box.children])) {
       const track = wanted.get(audio.dataset.participant);
-      if (!track || audio.srcObject.getAudioTracks()[0] !== track) audio.remove();
+      if (!track || /** @type {MediaStream} */ (audio.srcObject).getAudioTracks()[0] !== track) audio.remove();
     }
     for (const [id, track] of wanted) {
       if (box.querySelector(`audio[data-participant="${CSS.escape(id)}"]`)) continue;
@@ -522,7 +522,7 @@ export class Media {
       pin.setAttribute("aria-label", `${pin.textContent}: ${person.name}`);
       pin.addEventListener("click", () => {
         this.pinned = this.pinned === person.id ? null : person.id;
-        if (this.transport && this.transport.setPinned) this.transport.setPinned(this.pinned);
+        if (this.transport instanceof SfuTransport) this.transport.setPinned(this.pinned);
         this.renderTiles();
       });
       node.append(pin);
@@ -568,7 +568,7 @@ export class Media {
   }
 
   renderTalking() {
-    for (const node of document.querySelectorAll("[data-participant]")) {
+    for (const node of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-participant]"))) {
       node.classList.toggle("talking", this.talking.has(node.dataset.participant));
     }
   }

@@ -17,9 +17,8 @@ function loadChoices() {
 
 // An error with a message a person can act on, for what getUserMedia / getDisplayMedia threw.
 function mediaError(error, what) {
-  const problem = new Error(describeError(error, what));
-  problem.refused = Boolean(error) && ["NotAllowedError", "SecurityError"].includes(error.name);
-  return problem;
+  const refused = Boolean(error) && ["NotAllowedError", "SecurityError"].includes(error.name);
+  return Object.assign(new Error(describeError(error, what)), { refused });
 }
 
 export function describeError(error, what) {

@@ -25,7 +25,8 @@ export function cameraEncoding(peers) {
   return { maxBitrate: 250_000, scaleResolutionDownBy: 2 };
 }
 
-function screenEncoding(peers) {
+// What a shared screen sends: sharper than a camera, less so when it goes to many.
+export function screenEncoding(peers) {
   return { maxBitrate: peers <= 2 ? 1_500_000 : 800_000 };
 }
 
@@ -249,7 +250,7 @@ export class MeshTransport {
 
   // Signals come only from participants of this meeting (the server checks); the meeting page
   // decides who is in the mesh through `sync`, and says here whether `id` may join it.
-  accepts() {
+  accepts(_id) {
     return true;
   }
 

@@ -157,8 +157,45 @@ function describe(display) {
   return null;
 }
 
+/**
+ * What one publisher sends: a participant's camera (with their microphone) or screen.
+ * @typedef {{ participant: string, kind: "camera" | "screen", streams: { mid: string, type: string }[] }} Feed
+ */
+
+/**
+ * The streams a page receives: the audio of everyone present, their screens, and the cameras
+ * (those that are on) in the video places the screens leave: the pinned one first, then the
+ * last to have spoken. `videos` is the server's number of places (9 when it gives none).
+ * @param {object} choice
+ * @param {Map<number, Feed>} choice.feeds publisher id -> what it sends
+ * @param {Set<string>} choice.present the other participants in the meeting
+ * @param {(participant: string) => boolean} choice.cameraOn
+ * @param {string | null} choice.pinned
+ * @param {Map<string, number>} choice.lastSpoke participant -> when they last spoke (ms)
+ * @param {number | null} [choice.videos]
+ * @returns {{ feed: number, mid: string }[]}
+ */
+export function chooseStreams({ feeds, present, cameraOn, pinned, lastSpoke, videos }) {
+  const cameras = [...feeds.values()].filter((f) => f.kind === "camera" && present.has(f.participant) && cameraOn(f.participant));
+  const order = cameras
+    .map((f) => f.participant)
+    .sort((a, b) => (a === pinned ? -1 : b === pinned ? 1 : (lastSpoke.get(b) || 0) - (lastSpoke.get(a) || 0)));
+  const screens = [...feeds.values()].filter((f) => f.kind === "screen" && present.has(f.participant));
+  const shown = new Set(order.slice(0, Math.max(0, (videos ?? 9) - screens.length)));
+  const wanted = [];
+  for (const [id, feed] of feeds) {
+    if (!present.has(feed.participant)) continue;
+    for (const stream of feed.streams) {
+      if (stream.type === "audio" || (stream.type === "video" && (feed.kind === "screen" || shown.has(feed.participant)))) {
+        wanted.push({ feed: id, mid: stream.mid });
+      }
+    }
+  }
+  return wanted;
+}
+
 export class SfuTransport {
-  constructor({ selfId, local, config, fetchConfig, iceServers = [], onMedia, onStatus = () => {}, onPeerState = () => {} }) {
+  constructor({ selfId, local, config, fetchConfig, iceServers = [], onMedia, onStatus = /** @type {(status: string) => void} */ (() => {}), onPeerState = () => {} }) {
     this.selfId = selfId;
     this.local = local;
     this.config = config;
@@ -172,6 +209,7 @@ export class SfuTransport {
     this.wanted = new Set(); // participants present in the meeting
     this.lastSpoke = new Map();
     this.pinned = null;
+    /** @type {(participant: string) => boolean} */
     this.cameraOn = () => true; // the meeting page says whose camera is on
     this.generation = 0;
     this.closed = false;
@@ -385,23 +423,14 @@ export class SfuTransport {
 
   // The streams this page should receive now: all audio, some videos.
   choose() {
-    // Only cameras that are on take one of the few video places.
-    const cameras = [...this.feeds.values()].filter((f) => f.kind === "camera" && this.wanted.has(f.participant) && this.cameraOn(f.participant));
-    const order = cameras
-      .map((f) => f.participant)
-      .sort((a, b) => (a === this.pinned ? -1 : b === this.pinned ? 1 : (this.lastSpoke.get(b) || 0) - (this.lastSpoke.get(a) || 0)));
-    const screens = [...this.feeds.values()].filter((f) => f.kind === "screen" && this.wanted.has(f.participant));
-    const videos = new Set(order.slice(0, Math.max(0, (this.config.videos || 9) - screens.length)));
-    const wanted = [];
-    for (const [id, feed] of this.feeds) {
-      if (!this.wanted.has(feed.participant)) continue;
-      for (const stream of feed.streams) {
-        if (stream.type === "audio" || (stream.type === "video" && (feed.kind === "screen" || videos.has(feed.participant)))) {
-          wanted.push({ feed: id, mid: stream.mid });
-        }
-      }
-    }
-    return wanted;
+    return chooseStreams({
+      feeds: this.feeds,
+      present: this.wanted,
+      cameraOn: this.cameraOn,
+      pinned: this.pinned,
+      lastSpoke: this.lastSpoke,
+      videos: this.config.videos,
+    });
   }
 
   enqueue(step) {
