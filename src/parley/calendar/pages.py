@@ -18,12 +18,11 @@ from parley import i18n
 from parley.accounts.models import User
 from parley.accounts.schemas import Email
 from parley.calendar import conference as links
-from parley.calendar import emails, recurrence, service
+from parley.calendar import emails, feeds, importing, recurrence, service, times, visibility
 from parley.calendar import site as calendar_site
 from parley.calendar.context import Services
 from parley.calendar.models import ANSWERS, CANCELLED, NEEDS_ACTION, CalendarEvent
 from parley.calendar.schemas import EventIn
-from parley.calendar.views import MAX_IMPORT_BYTES, feed_url, local_text
 from parley.csrf import check_csrf
 from parley.deps import AdminUser, CurrentUser, DbSession, Viewer
 from parley.errors import N_, Invalid, ParleyError
@@ -70,7 +69,7 @@ def _message(exc: ParleyError) -> str:
 class Segment:
     """The part of an occurrence shown in one day of the week view."""
 
-    occurrence: service.Occurrence
+    occurrence: visibility.Occurrence
     top: int  # minutes from midnight
     bottom: int
     lane: int = 0
@@ -80,8 +79,8 @@ class Segment:
 @dataclass
 class Day:
     day: date
-    all_day: list[service.Occurrence] = field(default_factory=list)
-    timed: list[service.Occurrence] = field(default_factory=list)
+    all_day: list[visibility.Occurrence] = field(default_factory=list)
+    timed: list[visibility.Occurrence] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
 
 
@@ -109,7 +108,7 @@ def _lanes(segments: list[Segment]) -> None:
         group_end = max(group_end, segment.bottom)
 
 
-def _days(found: list[service.Occurrence], first: date, count: int, tz: str) -> list[Day]:
+def _days(found: list[visibility.Occurrence], first: date, count: int, tz: str) -> list[Day]:
     days = [Day(first + timedelta(days=n)) for n in range(count)]
     by_date = {d.day: d for d in days}
     zone = recurrence.zone(tz)
@@ -169,7 +168,7 @@ def _title(view: str, first: date, count: int, anchor: date, language: str) -> s
 
 def _anchor(text: str, tz: str) -> date:
     try:
-        return service.parse_day(text) if text else datetime.now(recurrence.zone(tz)).date()
+        return times.parse_day(text) if text else datetime.now(recurrence.zone(tz)).date()
     except Invalid:
         return datetime.now(recurrence.zone(tz)).date()
 
@@ -185,7 +184,7 @@ async def calendar_page(
     zone = recurrence.zone(tz)
     after = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
     before = datetime.combine(first + timedelta(days=count), time(), tzinfo=zone).astimezone(UTC)
-    found = await service.occurrences(db=db, user=user, after=after, before=before, timezone=tz)
+    found = await visibility.occurrences(db=db, user=user, after=after, before=before, timezone=tz)
     language = i18n.get_language()
     today = datetime.now(zone).date()
     days = _days(found, first, count, tz)
@@ -213,7 +212,7 @@ async def calendar_page(
     )
 
 
-def _clock(occurrence: service.Occurrence, tz: str, language: str) -> str:
+def _clock(occurrence: visibility.Occurrence, tz: str, language: str) -> str:
     if occurrence.all_day:
         return i18n.gettext(N_("All day"))
     start, end = occurrence.local_start(tz), occurrence.local_end(tz)
@@ -246,7 +245,7 @@ async def _details_context(
 ) -> dict[str, Any]:
     site = await calendar_site.load(db=db)
     language = i18n.get_language()
-    mine = service.attendee_of(user, event)
+    mine = visibility.attendee_of(user, event)
     return {
         "event": event,
         "role": role,
@@ -263,16 +262,16 @@ async def _details_context(
 async def event_page(
     event_id: int, request: Request, user: CurrentUser, db: DbSession, popup: bool = False
 ) -> Response:
-    event, role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     context = await _details_context(request, db, user, event, role)
     return render(request, "calendar/_details.html" if popup else "calendar/event.html", context)
 
 
 @router.post("/calendar/events/{event_id}/answer")
 async def answer(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     data = await form_data(request)
-    attendee = service.attendee_of(user, event)
+    attendee = visibility.attendee_of(user, event)
     value = data.get("answer", "")
     if attendee is None or value not in ANSWERS or value == NEEDS_ACTION:
         raise Invalid(N_("Choose one of the options."))
@@ -282,14 +281,14 @@ async def answer(event_id: int, request: Request, user: CurrentUser, db: DbSessi
 
 @router.post("/calendar/events/{event_id}/cancel")
 async def cancel(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     await service.cancel(db=db, services=_services(request), actor=user, event=event)
     return RedirectResponse(f"/calendar/events/{event.id}", status_code=303)
 
 
 @router.post("/calendar/events/{event_id}/delete")
 async def delete(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     await service.delete(db=db, services=_services(request), actor=user, event=event)
     return RedirectResponse("/calendar", status_code=303)
 
@@ -298,7 +297,7 @@ async def delete(event_id: int, request: Request, user: CurrentUser, db: DbSessi
 
 
 def _split_local(event: CalendarEvent, value: datetime, *, end: bool) -> tuple[str, str]:
-    text = local_text(event, value, end=end)
+    text = times.local_text(event, value, end=end)
     return (text, "") if event.all_day else (text[:10], text[11:16])
 
 
@@ -377,7 +376,7 @@ def _event_input(values: dict[str, str]) -> tuple[EventIn | None, dict[str, str]
             errors["repeat"] = i18n.gettext(N_("Type a whole number."))
         if values.get("ends") == "until":
             try:
-                recurrence_in["until"] = service.parse_day(values.get("until", ""))
+                recurrence_in["until"] = times.parse_day(values.get("until", ""))
             except Invalid as exc:
                 errors["repeat"] = _message(exc)
     conference = values.get("conference_id", "")
@@ -464,8 +463,8 @@ async def new_event(
 
 @router.get("/calendar/events/{event_id}/edit")
 async def edit_event(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
-    service.require_organizer(user, event)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
+    visibility.require_organizer(user, event)
     return await _form_page(request, db, user, event=event, values=_values_of(event))
 
 
@@ -536,8 +535,8 @@ async def create_event(request: Request, user: CurrentUser, db: DbSession) -> Re
 async def update_event(
     event_id: int, request: Request, user: CurrentUser, db: DbSession
 ) -> Response:
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
-    service.require_organizer(user, event)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
+    visibility.require_organizer(user, event)
     return await _save(request, db, user, event)
 
 
@@ -607,12 +606,12 @@ async def _subscribe_page(
     status_code: int = 200,
 ) -> Response:
     services = _services(request)
-    feed = await service.feed_of(db=db, user=user)
+    feed = await feeds.feed_of(db=db, user=user)
     return render(
         request,
         "calendar/subscribe.html",
         {
-            "feed_url": feed_url(services, service.feed_token(services.secret, feed))
+            "feed_url": feeds.feed_url(services, feeds.feed_token(services.secret, feed))
             if feed is not None
             else None,
             "tz": viewer_zone(request),
@@ -632,10 +631,10 @@ async def subscribe(request: Request, user: CurrentUser, db: DbSession) -> Respo
 async def feed_address(request: Request, user: CurrentUser, db: DbSession) -> Response:
     data = await form_data(request)
     if data.get("action") == "stop":
-        await service.stop_feed(db=db, user=user)
+        await feeds.stop_feed(db=db, user=user)
         notice = i18n.gettext(N_("Your calendar address is turned off. It no longer works."))
     else:
-        await service.new_feed_address(db=db, user=user)
+        await feeds.new_feed_address(db=db, user=user)
         notice = i18n.gettext(
             N_("Your calendar has a new address. Any address given before no longer works.")
         )
@@ -651,15 +650,15 @@ async def import_file(request: Request, user: CurrentUser, db: DbSession) -> Res
         if upload is None or isinstance(upload, str) or not upload.filename:
             error = i18n.gettext(N_("Choose an .ics file."))
             return await _subscribe_page(request, db, user, error=error, status_code=422)
-        data = await upload.read(MAX_IMPORT_BYTES + 1)
+        data = await upload.read(importing.MAX_IMPORT_BYTES + 1)
     finally:
         # The upload's temporary file goes now, not when the garbage collector finds it.
         await form.close()
-    if len(data) > MAX_IMPORT_BYTES:
+    if len(data) > importing.MAX_IMPORT_BYTES:
         error = i18n.gettext(N_("This file is too large (2 MB at most)."))
         return await _subscribe_page(request, db, user, error=error, status_code=422)
     try:
-        result = await service.import_file(
+        result = await importing.import_file(
             db=db, services=_services(request), user=user, data=data, timezone=timezone
         )
     except ParleyError as exc:
