@@ -1,10 +1,11 @@
-"""State changes of the calendar: events, answers, imports and feeds.
+"""State changes of the calendar: events, their attendees and answers.
 
 Only the organiser changes an event; attendees see it and answer. Every change attendees
 must hear about raises the event's SEQUENCE and queues invitations (or cancellations) in
 the durable outbox, in the same transaction as the change; the workers are woken after the
 commit. A videoconference link comes from `parley.calendar.conference`, whose provider call
-happens before anything is written.
+happens before anything is written. Times are read by `parley.calendar.times`, who sees what
+by `parley.calendar.visibility`; import and feed have their own modules.
 """
 
 from __future__ import annotations
@@ -12,17 +13,16 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley import i18n
 from parley.accounts.models import User
 from parley.calendar import conference as links
-from parley.calendar import emails, ics, recurrence
+from parley.calendar import emails, recurrence
 from parley.calendar import site as calendar_site
 from parley.calendar.context import Services
 from parley.calendar.emails import rsvp_token
@@ -33,94 +33,18 @@ from parley.calendar.models import (
     NEEDS_ACTION,
     Attendee,
     CalendarEvent,
-    CalendarFeed,
     Conference,
 )
 from parley.calendar.schemas import AttendeeIn, EventIn, RecurrenceIn
+from parley.calendar.times import Times, check_zone, parse_moment, read_times
+from parley.calendar.visibility import require_organizer
 from parley.db import utcnow
 from parley.errors import N_, Conflict, Forbidden, Invalid, NotFound, ParleyError
 from parley.jobs.worker import wake
-from parley.security import constant_time_equal, sign
+from parley.security import constant_time_equal
 from parley.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Years outside this span are typing mistakes (and keep date arithmetic far from its limits).
-FIRST_YEAR = 1970
-LAST_YEAR = 2199
-# A calendar query covers at most this many days.
-MAX_WINDOW_DAYS = 400
-# The feed holds what ended less than this long ago, and everything after.
-FEED_PAST_DAYS = 92
-FEED_MAX_EVENTS = 2000
-
-Role = Literal["organizer", "attendee"]
-
-
-def check_zone(name: str) -> str:
-    if name not in recurrence.zone_names():
-        raise Invalid(N_("This time zone is unknown."), code="bad_timezone")
-    return name
-
-
-# Reading times people typed
-
-
-def _year_ok(value: date) -> None:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise Invalid(
-            N_("Dates must be between %(first)s and %(last)s."),
-            code="bad_date",
-            first=FIRST_YEAR,
-            last=LAST_YEAR,
-        )
-
-
-def parse_day(text: str) -> date:
-    try:
-        value = date.fromisoformat(text.strip()[:10])
-    except ValueError as exc:
-        raise Invalid(N_("This date is not valid: %(value)s"), code="bad_date", value=text) from exc
-    _year_ok(value)
-    return value
-
-
-def parse_moment(text: str, timezone: str) -> datetime:
-    """A local time in `timezone` (or a time with an offset) as an aware UTC datetime.
-
-    A wall-clock time the clocks skip (02:30 on the night summer time starts) is refused;
-    one they pass twice is the first of the two.
-    """
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise Invalid(
-            N_("This date and time is not valid: %(value)s"), code="bad_date", value=text
-        ) from exc
-    _year_ok(value.date())
-    tz = recurrence.zone(timezone)
-    if value.tzinfo is not None:
-        return value.astimezone(UTC)
-    local = value.replace(tzinfo=tz)
-    moment = local.astimezone(UTC)
-    if moment.astimezone(tz).replace(tzinfo=None) != value:
-        raise Invalid(
-            N_("%(time)s does not exist in %(zone)s: the clocks change that night."),
-            code="nonexistent_time",
-            time=value.strftime("%Y-%m-%d %H:%M"),
-            zone=timezone,
-        )
-    return moment
-
-
-@dataclass(frozen=True)
-class Times:
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    all_day: bool
-    rule: recurrence.Rule | None
-    repeats_until: datetime | None
 
 
 def _rule(data: RecurrenceIn | None) -> recurrence.Rule | None:
@@ -129,175 +53,6 @@ def _rule(data: RecurrenceIn | None) -> recurrence.Rule | None:
     return recurrence.Rule(
         freq=data.freq, interval=data.interval, count=data.count, until=data.until
     )
-
-
-def read_times(
-    *,
-    start: str,
-    end: str,
-    timezone: str,
-    all_day: bool,
-    rule: recurrence.Rule | None,
-) -> Times:
-    """Check an event's times and repetition together; Invalid with a clear message if wrong."""
-    check_zone(timezone)
-    if all_day:
-        first, last = parse_day(start), parse_day(end)
-        if last < first:
-            raise Invalid(N_("The event cannot end before it starts."), code="end_before_start")
-        starts_at = datetime.combine(first, time(), tzinfo=UTC)
-        ends_at = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
-    else:
-        starts_at, ends_at = parse_moment(start, timezone), parse_moment(end, timezone)
-        if ends_at <= starts_at:
-            raise Invalid(N_("The event must end after it starts."), code="end_before_start")
-    if ends_at - starts_at > timedelta(days=366):
-        raise Invalid(N_("An event may last a year at most."), code="too_long")
-    first_day = (
-        starts_at.date() if all_day else starts_at.astimezone(recurrence.zone(timezone)).date()
-    )
-    rule = recurrence.check(rule, first_day=first_day)
-    if rule is not None and ends_at - starts_at > _period(rule):
-        raise Invalid(
-            N_("A repeating event must end before it happens again."), code="overlapping_repeats"
-        )
-    return Times(
-        starts_at=starts_at,
-        ends_at=ends_at,
-        timezone=timezone,
-        all_day=all_day,
-        rule=rule,
-        repeats_until=recurrence.last_end(
-            rule=rule, starts_at=starts_at, ends_at=ends_at, timezone=timezone, all_day=all_day
-        ),
-    )
-
-
-def _period(rule: recurrence.Rule) -> timedelta:
-    days = {"daily": 1, "weekly": 7, "monthly": 28}[rule.freq]
-    return timedelta(days=days * rule.interval)
-
-
-# Reading events
-
-
-def _visible_to(user: User) -> ColumnElement[bool]:
-    invited = select(Attendee.event_id).where(
-        or_(Attendee.user_id == user.id, func.lower(Attendee.email) == user.email.lower())
-    )
-    return or_(CalendarEvent.organizer_id == user.id, CalendarEvent.id.in_(invited))
-
-
-def attendee_of(user: User, event: CalendarEvent) -> Attendee | None:
-    email = user.email.lower()
-    return next(
-        (a for a in event.attendees if a.user_id == user.id or a.email.lower() == email), None
-    )
-
-
-def role_of(user: User, event: CalendarEvent) -> Role | None:
-    if event.organizer_id == user.id:
-        return "organizer"
-    return "attendee" if attendee_of(user, event) is not None else None
-
-
-async def get_visible(*, db: AsyncSession, user: User, event_id: int) -> tuple[CalendarEvent, Role]:
-    """The event and how `user` takes part in it; others are told it does not exist."""
-    event = await db.get(CalendarEvent, event_id)
-    role = role_of(user, event) if event is not None else None
-    if event is None or role is None:
-        raise NotFound(N_("No such event."))
-    return event, role
-
-
-def require_organizer(user: User, event: CalendarEvent) -> None:
-    if event.organizer_id != user.id:
-        raise Forbidden(N_("Only the organiser may change this event."), code="organizer_only")
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """One time an event happens, as a calendar shows it."""
-
-    event: CalendarEvent
-    starts_at: datetime
-    ends_at: datetime
-    role: Role
-    my_answer: str | None
-
-    @property
-    def all_day(self) -> bool:
-        return self.event.all_day
-
-    def local_start(self, tz: str) -> datetime:
-        return self.starts_at if self.all_day else self.starts_at.astimezone(recurrence.zone(tz))
-
-    def local_end(self, tz: str) -> datetime:
-        return self.ends_at if self.all_day else self.ends_at.astimezone(recurrence.zone(tz))
-
-
-def _local_days(after: datetime, before: datetime, timezone: str) -> tuple[datetime, datetime]:
-    """The reader's days the window touches, as the UTC midnights all-day events use."""
-    tz = recurrence.zone(timezone)
-    first = after.astimezone(tz).date()
-    last_moment = before.astimezone(tz)
-    last = last_moment.date() + (timedelta(days=1) if last_moment.time() != time() else timedelta())
-    return datetime.combine(first, time(), tzinfo=UTC), datetime.combine(last, time(), tzinfo=UTC)
-
-
-async def occurrences(
-    *, db: AsyncSession, user: User, after: datetime, before: datetime, timezone: str = "UTC"
-) -> list[Occurrence]:
-    """Everything `user` organises or is invited to that happens in [after, before).
-
-    All-day events count by date: those on the days the window touches in `timezone`.
-    """
-    if before <= after:
-        raise Invalid(N_("The end must be after the start."), code="bad_window")
-    if before - after > timedelta(days=MAX_WINDOW_DAYS):
-        raise Invalid(
-            N_("Ask for %(days)s days at most."), code="window_too_wide", days=MAX_WINDOW_DAYS
-        )
-    first_day, end_day = _local_days(after, before, timezone)
-    # All-day events are stored in UTC days: a day either side covers every reader's zone.
-    query = select(CalendarEvent).where(
-        _visible_to(user),
-        CalendarEvent.starts_at < before + timedelta(days=1),
-        or_(
-            CalendarEvent.repeats_until.is_(None),
-            CalendarEvent.repeats_until > after - timedelta(days=1),
-        ),
-    )
-    found: list[Occurrence] = []
-    for event in (await db.scalars(query)).all():
-        role = role_of(user, event)
-        if role is None:
-            continue
-        mine = attendee_of(user, event) if role == "attendee" else None
-        duration = event.ends_at - event.starts_at
-        low, high = (first_day, end_day) if event.all_day else (after, before)
-        for start in recurrence.starts(
-            rule=recurrence.Rule.from_json(event.recurrence),
-            starts_at=event.starts_at,
-            timezone=event.timezone,
-            all_day=event.all_day,
-            after=low - duration,
-            before=high,
-            skipped=recurrence.skipped_days(event.exdates or ()),
-        ):
-            if start + duration <= low:
-                continue
-            found.append(
-                Occurrence(
-                    event=event,
-                    starts_at=start,
-                    ends_at=start + duration,
-                    role=role,
-                    my_answer=mine.partstat if mine is not None else None,
-                )
-            )
-    found.sort(key=lambda o: (o.starts_at, not o.all_day, o.event.title.lower(), o.event.id))
-    return found
 
 
 # Changing events
@@ -312,19 +67,21 @@ class Saved:
 
 
 @dataclass(frozen=True)
-class _Person:
+class Person:
+    """An attendee as the event will store them."""
+
     email: str
     name: str
     user_id: int | None
     is_resource: bool
 
 
-async def _people(
+async def people_of(
     db: AsyncSession,
     wanted: Sequence[AttendeeIn],
     organizer: User,
     site: calendar_site.CalendarSite,
-) -> list[_Person]:
+) -> list[Person]:
     """The attendees, once each, members recognised, the organiser left out."""
     emails_seen: dict[str, AttendeeIn] = {}
     for attendee in wanted:
@@ -343,7 +100,7 @@ async def _people(
         if resource:
             name = name or i18n.gettext(N_("Videoconference"))
         people.append(
-            _Person(
+            Person(
                 email=address,
                 name=name,
                 user_id=member.id if member is not None else None,
@@ -390,7 +147,8 @@ async def _link_for(
     return made, None
 
 
-def _new_uid(settings: Settings) -> str:
+def new_uid(settings: Settings) -> str:
+    """A UID no other calendar uses (RFC 5545 asks for one unique in the world)."""
     host = settings.effective_public_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     return f"{secrets.token_hex(16)}@{host or 'parley'}"
 
@@ -440,7 +198,7 @@ async def create(*, db: AsyncSession, services: Services, organizer: User, data:
     """Save a new event of `organizer` and invite its attendees."""
     times = _times_of(data)
     site = await calendar_site.load(db=db)
-    people = await _people(db, data.attendees, organizer, site)
+    people = await people_of(db, data.attendees, organizer, site)
     conference, problem = await _link_for(
         db=db,
         services=services,
@@ -451,12 +209,12 @@ async def create(*, db: AsyncSession, services: Services, organizer: User, data:
         wants_resource_link=any(p.is_resource for p in people),
     )
     event = CalendarEvent(
-        uid=_new_uid(services.settings),
+        uid=new_uid(services.settings),
         organizer_id=organizer.id,
         sequence=0,
         status=CONFIRMED,
         conference=conference,
-        attendees=[_attendee(p) for p in people],
+        attendees=[new_attendee(p) for p in people],
     )
     _apply(event, data, times)
     db.add(event)
@@ -471,7 +229,8 @@ async def create(*, db: AsyncSession, services: Services, organizer: User, data:
     return Saved(event=event, conference_error=problem, emails=sent)
 
 
-def _attendee(person: _Person) -> Attendee:
+def new_attendee(person: Person) -> Attendee:
+    """The stored attendee of `person`; the videoconference resource accepts by itself."""
     return Attendee(
         email=person.email,
         name=person.name,
@@ -490,7 +249,7 @@ async def update(
         raise Conflict(N_("This event is cancelled: it cannot be changed."), code="cancelled")
     times = _times_of(data)
     site = await calendar_site.load(db=db)
-    people = await _people(db, data.attendees, actor, site)
+    people = await people_of(db, data.attendees, actor, site)
     current = event.conference
     conference, problem = await _link_for(
         db=db,
@@ -511,7 +270,7 @@ async def update(
     kept = [a for a in event.attendees if a.email in wanted]
     removed = [a for a in event.attendees if a.email not in wanted]
     existing = {a.email for a in kept}
-    added = [_attendee(p) for email, p in wanted.items() if email not in existing]
+    added = [new_attendee(p) for email, p in wanted.items() if email not in existing]
     for attendee in kept:
         person = wanted[attendee.email]
         attendee.name = person.name
@@ -651,178 +410,3 @@ async def make_link(
         duration_minutes=min(minutes, 24 * 60),
         timezone=timezone,
     )
-
-
-# Importing a file
-
-
-@dataclass
-class Imported:
-    created: int = 0
-    updated: int = 0
-    conference_errors: list[str] = field(default_factory=list)
-
-
-async def import_file(
-    *, db: AsyncSession, services: Services, user: User, data: bytes, timezone: str
-) -> Imported:
-    """Add the events of an .ics file to `user`'s calendar; no invitation is sent.
-
-    All or nothing: a file with one bad event changes nothing. An event whose UID is already
-    in the calendar is updated rather than added twice.
-    """
-    parsed = ics.parse(data, default_timezone=check_zone(timezone))
-    site = await calendar_site.load(db=db)
-    result = Imported()
-    prepared = []
-    for item in parsed:
-        wanted = [AttendeeIn(email=email, name=name[:100]) for email, name in item.attendees]
-        people = await _people(db, wanted[:200], user, site)
-        prepared.append((item, people))
-    # Links the resource asks for are made first: a provider call ends the transaction.
-    made: dict[int, Conference] = {}
-    for position, (item, people) in enumerate(prepared):
-        if not any(p.is_resource for p in people):
-            continue
-        uid = item.uid
-        existing = (
-            await db.scalar(
-                select(CalendarEvent).where(
-                    CalendarEvent.organizer_id == user.id, CalendarEvent.uid == uid
-                )
-            )
-            if uid
-            else None
-        )
-        if existing is not None and existing.conference_id is not None:
-            continue
-        try:
-            made[position] = await links.create(
-                db=db,
-                runtime=services.runtime,
-                owner=user,
-                choice=None,
-                title=item.title,
-                start=None if item.all_day else item.starts_at,
-                duration_minutes=int((item.ends_at - item.starts_at).total_seconds() // 60),
-                timezone=item.timezone,
-            )
-        except ParleyError as exc:
-            result.conference_errors.append(
-                f"{item.title}: {i18n.gettext(exc.message, **exc.params)}"
-            )
-    for position, (item, people) in enumerate(prepared):
-        event = None
-        if item.uid:
-            event = await db.scalar(
-                select(CalendarEvent).where(
-                    CalendarEvent.organizer_id == user.id, CalendarEvent.uid == item.uid
-                )
-            )
-        if event is None:
-            event = CalendarEvent(
-                uid=item.uid or _new_uid(services.settings),
-                organizer_id=user.id,
-                sequence=0,
-                attendees=[],
-            )
-            db.add(event)
-            result.created += 1
-        else:
-            event.sequence += 1
-            event.updated_at = utcnow()
-            result.updated += 1
-        event.title = item.title
-        event.description = item.description
-        event.location = item.location
-        event.timezone = item.timezone
-        event.all_day = item.all_day
-        event.starts_at, event.ends_at = item.starts_at, item.ends_at
-        event.recurrence = item.rule.to_json() if item.rule is not None else None
-        event.exdates = [day.isoformat() for day in item.excluded]
-        event.repeats_until = recurrence.last_end(
-            rule=item.rule,
-            starts_at=item.starts_at,
-            ends_at=item.ends_at,
-            timezone=item.timezone,
-            all_day=item.all_day,
-        )
-        event.status = CANCELLED if item.cancelled else CONFIRMED
-        if position in made:
-            event.conference = made[position]
-        known = {a.email: a for a in event.attendees}
-        event.attendees[:] = [known.get(p.email) or _attendee(p) for p in people]
-    await db.commit()
-    log.info(
-        "calendar imported",
-        extra={
-            "user": user.id,
-            # Not "created": that is the log record's own time, and logging refuses it.
-            "events_created": result.created,
-            "events_updated": result.updated,
-        },
-    )
-    return result
-
-
-# The private feed
-
-
-def feed_token(secret: str, feed: CalendarFeed) -> str:
-    signature = sign(secret, "calendar-feed", f"{feed.user_id}:{feed.version}")[:40]
-    return f"{feed.user_id}-{feed.version}-{signature}"
-
-
-async def feed_of(*, db: AsyncSession, user: User) -> CalendarFeed | None:
-    feed = await db.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-    return feed if feed is not None and feed.enabled else None
-
-
-async def new_feed_address(*, db: AsyncSession, user: User) -> CalendarFeed:
-    """Turn the feed on with a new address; the previous address stops working."""
-    feed = await db.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id, version=1, enabled=True)
-        db.add(feed)
-    else:
-        feed.version += 1
-        feed.enabled = True
-    await db.commit()
-    return feed
-
-
-async def stop_feed(*, db: AsyncSession, user: User) -> None:
-    feed = await db.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-    if feed is not None:
-        feed.enabled = False
-        feed.version += 1
-        await db.commit()
-
-
-async def user_for_feed(*, db: AsyncSession, secret: str, token: str) -> User | None:
-    user_part, _, rest = token.partition("-")
-    version_part, _, _signature = rest.partition("-")
-    if not (user_part.isdigit() and version_part.isdigit()):
-        return None
-    feed = await db.scalar(select(CalendarFeed).where(CalendarFeed.user_id == int(user_part)))
-    if feed is None or not feed.enabled:
-        return None
-    if not constant_time_equal(token, feed_token(secret, feed)):
-        return None
-    user = await db.get(User, feed.user_id)
-    return user if user is not None and user.is_active else None
-
-
-async def feed_events(*, db: AsyncSession, user: User) -> Sequence[CalendarEvent]:
-    """What the feed holds: recent and coming events, series that still run."""
-    since = utcnow() - timedelta(days=FEED_PAST_DAYS)
-    query = (
-        select(CalendarEvent)
-        .where(
-            _visible_to(user),
-            or_(CalendarEvent.repeats_until.is_(None), CalendarEvent.repeats_until > since),
-        )
-        .order_by(CalendarEvent.starts_at)
-        .limit(FEED_MAX_EVENTS)
-    )
-    return (await db.scalars(query)).all()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from parley import i18n
 from parley.accounts.models import User
 from parley.calendar import conference as links
-from parley.calendar import ics, recurrence, service
+from parley.calendar import feeds, ics, importing, recurrence, service, times, visibility
 from parley.calendar import site as calendar_site
 from parley.calendar.context import Services
 from parley.calendar.models import CalendarEvent, Conference
@@ -37,8 +37,6 @@ from parley.runtime import runtime_of
 router = APIRouter(prefix="/api/v1", tags=["calendar"])
 feed_router = APIRouter(tags=["calendar"])
 
-# An .ics file larger than this is not a calendar a person imports by hand.
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
 ICS_TYPE = "text/calendar; charset=utf-8"
 
 
@@ -50,13 +48,6 @@ def _services(request: Request) -> Services:
 
 
 CalendarServices = Annotated[Services, Depends(_services)]
-
-
-def local_text(event: CalendarEvent, value: datetime, *, end: bool = False) -> str:
-    """A stored time as people wrote it: a local time, or the (last) day of an all-day event."""
-    if event.all_day:
-        return (value - timedelta(days=1) if end else value).date().isoformat()
-    return value.astimezone(recurrence.zone(event.timezone)).replace(tzinfo=None).isoformat()
 
 
 def conference_out(
@@ -79,7 +70,7 @@ def event_out(
     *,
     conference_error: str | None = None,
 ) -> EventOut:
-    mine = service.attendee_of(viewer, event)
+    mine = visibility.attendee_of(viewer, event)
     rule = recurrence.Rule.from_json(event.recurrence)
     return EventOut(
         id=event.id,
@@ -89,8 +80,8 @@ def event_out(
         location=event.location,
         timezone=event.timezone,
         all_day=event.all_day,
-        start=local_text(event, event.starts_at),
-        end=local_text(event, event.ends_at, end=True),
+        start=times.local_text(event, event.starts_at),
+        end=times.local_text(event, event.ends_at, end=True),
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         recurrence=RecurrenceIn(
@@ -125,9 +116,9 @@ def _moment(text: str, timezone: str) -> datetime:
         raise Invalid(N_("Say from when and until when."), code="bad_window")
     if len(text) == 10:
         # A day starts at midnight where the reader is.
-        day = service.parse_day(text)
+        day = times.parse_day(text)
         return datetime.combine(day, time(), tzinfo=recurrence.zone(timezone)).astimezone(UTC)
-    return service.parse_moment(text, timezone)
+    return times.parse_moment(text, timezone)
 
 
 @router.get("/events", response_model=list[OccurrenceOut])
@@ -139,9 +130,9 @@ async def list_events(
     `start` and `end`: dates or local times in `timezone` (at most 400 days apart).
     Repeating events are expanded into their occurrences.
     """
-    service.check_zone(timezone)
+    times.check_zone(timezone)
     after, before = _moment(start, timezone), _moment(end, timezone)
-    found = await service.occurrences(
+    found = await visibility.occurrences(
         db=db, user=user, after=after, before=before, timezone=timezone
     )
     return [
@@ -149,8 +140,8 @@ async def list_events(
             event_id=o.event.id,
             title=o.event.title,
             all_day=o.all_day,
-            start=local_text(o.event, o.starts_at),
-            end=local_text(o.event, o.ends_at, end=True),
+            start=times.local_text(o.event, o.starts_at),
+            end=times.local_text(o.event, o.ends_at, end=True),
             starts_at=o.starts_at,
             ends_at=o.ends_at,
             status=o.event.status,
@@ -183,7 +174,7 @@ async def create_event(
 
 @router.get("/events/{event_id}", response_model=EventOut)
 async def get_event(event_id: int, user: CurrentUser, db: DbSession) -> EventOut:
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     return event_out(event, user, await calendar_site.load(db=db))
 
 
@@ -198,7 +189,7 @@ async def update_event(
 ) -> EventOut:
     """Replace the event (organiser only). Leaving out `conference_id` removes the link from
     the event (the link keeps working). Attendees are told of changes with a new SEQUENCE."""
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     saved = await service.update(db=db, services=services, actor=user, event=event, data=body)
     site = await calendar_site.load(db=db)
     return event_out(saved.event, user, site, conference_error=saved.conference_error)
@@ -213,7 +204,7 @@ async def cancel_event(
     _csrf: CsrfProtected,
 ) -> EventOut:
     """Cancel the event (organiser only): attendees get METHOD:CANCEL."""
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     await service.cancel(db=db, services=services, actor=user, event=event)
     return event_out(event, user, await calendar_site.load(db=db))
 
@@ -227,7 +218,7 @@ async def delete_event(
     _csrf: CsrfProtected,
 ) -> Response:
     """Delete the event (organiser only); attendees of one still to come get METHOD:CANCEL."""
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     await service.delete(db=db, services=services, actor=user, event=event)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -237,8 +228,8 @@ async def answer_event(
     event_id: int, body: AnswerIn, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> EventOut:
     """Accept, decline or say maybe, as an attendee."""
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
-    attendee = service.attendee_of(user, event)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
+    attendee = visibility.attendee_of(user, event)
     if attendee is None:
         raise NotFound(N_("You are not invited to this event."), code="not_invited")
     await service.answer(db=db, attendee=attendee, value=body.answer)
@@ -248,7 +239,7 @@ async def answer_event(
 @router.get("/events/{event_id}/ics", response_class=Response)
 async def event_ics(event_id: int, user: CurrentUser, db: DbSession) -> Response:
     """The event as an .ics file (METHOD:PUBLISH), for a calendar program."""
-    event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
+    event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     site = await calendar_site.load(db=db)
     component = ics.event_component(event, event.organizer, text=site.text(i18n.get_language()))
     return Response(
@@ -307,10 +298,10 @@ async def import_calendar(
 
     All or nothing; no invitation is sent. Events already imported (same UID) are updated.
     """
-    data = await file.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
+    data = await file.read(importing.MAX_IMPORT_BYTES + 1)
+    if len(data) > importing.MAX_IMPORT_BYTES:
         raise Invalid(N_("This file is too large (2 MB at most)."), code="too_large")
-    result = await service.import_file(
+    result = await importing.import_file(
         db=db, services=services, user=user, data=data, timezone=timezone
     )
     return ImportOut(
@@ -320,16 +311,12 @@ async def import_calendar(
     )
 
 
-def feed_url(services: Services, token: str) -> str:
-    return f"{services.settings.effective_public_url}/calendar/feed/{token}.ics"
-
-
 @router.get("/calendar/feed", response_model=FeedOut)
 async def get_feed(user: CurrentUser, db: DbSession, services: CalendarServices) -> FeedOut:
     """My private feed's address, or null when it is off."""
-    feed = await service.feed_of(db=db, user=user)
-    token = service.feed_token(services.secret, feed) if feed is not None else None
-    return FeedOut(url=feed_url(services, token) if token else None)
+    feed = await feeds.feed_of(db=db, user=user)
+    token = feeds.feed_token(services.secret, feed) if feed is not None else None
+    return FeedOut(url=feeds.feed_url(services, token) if token else None)
 
 
 @router.post("/calendar/feed", response_model=FeedOut)
@@ -340,21 +327,21 @@ async def new_feed(
     _csrf: CsrfProtected,
 ) -> FeedOut:
     """Turn my feed on with a new secret address; any previous address stops working."""
-    feed = await service.new_feed_address(db=db, user=user)
-    return FeedOut(url=feed_url(services, service.feed_token(services.secret, feed)))
+    feed = await feeds.new_feed_address(db=db, user=user)
+    return FeedOut(url=feeds.feed_url(services, feeds.feed_token(services.secret, feed)))
 
 
 @router.delete("/calendar/feed", status_code=status.HTTP_204_NO_CONTENT)
 async def stop_feed(user: CurrentUser, db: DbSession, _csrf: CsrfProtected) -> Response:
     """Turn my feed off: its address stops working."""
-    await service.stop_feed(db=db, user=user)
+    await feeds.stop_feed(db=db, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @feed_router.get("/calendar/feed/{token}.ics", response_class=Response)
 async def feed(token: str, db: DbSession, services: CalendarServices) -> Response:
     """A member's calendar for calendar programs to subscribe to; the address is the secret."""
-    user = await service.user_for_feed(db=db, secret=services.secret, token=token[:200])
+    user = await feeds.user_for_feed(db=db, secret=services.secret, token=token[:200])
     if user is None:
         raise NotFound(N_("This calendar address is not valid (any more)."))
     site = await calendar_site.load(db=db)
@@ -362,7 +349,7 @@ async def feed(token: str, db: DbSession, services: CalendarServices) -> Respons
     with i18n.using(language):
         components = [
             ics.event_component(event, event.organizer, text=site.text(language))
-            for event in await service.feed_events(db=db, user=user)
+            for event in await feeds.feed_events(db=db, user=user)
         ]
         name = i18n.gettext(N_("Parley: %(name)s"), name=user.display_name)
     return Response(
