@@ -15,10 +15,10 @@ from parley import i18n
 from parley.accounts.models import User
 from parley.calendar import ics, recurrence
 from parley.calendar import site as calendar_site
-from parley.calendar.context import Services
 from parley.calendar.models import Attendee, CalendarEvent
 from parley.errors import N_
 from parley.mail import compose, outbox
+from parley.runtime import Runtime
 from parley.security import sign
 
 
@@ -97,7 +97,7 @@ async def _languages(
 async def _send(
     *,
     db: AsyncSession,
-    services: Services,
+    runtime: Runtime,
     event: CalendarEvent,
     organizer: User,
     to: Sequence[Attendee],
@@ -109,7 +109,7 @@ async def _send(
     site = await calendar_site.load(db=db)
     languages = await _languages(db, recipients, organizer)
     cancelled = kind == "cancel"
-    public_url = services.settings.effective_public_url
+    public_url = runtime.settings.effective_public_url
     # The .ics differs only by language: every copy lists the same attendees. A request
     # lists the event's; a cancellation lists everyone it cancels for (RFC 5546, 3.2.5):
     # all attendees when the event is cancelled, those removed when some are uninvited.
@@ -136,7 +136,7 @@ async def _send(
                 "cancel": N_("Cancelled: %(title)s"),
             }[kind]
             subject = i18n.gettext(subject_message, title=event.title)
-        token = rsvp_token(services.secret, attendee, event)
+        token = rsvp_token(runtime.secret, attendee, event)
         link = f"{public_url}/calendar/rsvp/{attendee.id}/{token}"
         context = {
             "kind": kind,
@@ -158,7 +158,7 @@ async def _send(
         method = "CANCEL" if cancelled else "REQUEST"
         await outbox.queue(
             db=db,
-            settings=services.settings,
+            settings=runtime.settings,
             recipient=attendee.email,
             subject=subject,
             text=body_text,
@@ -179,7 +179,7 @@ async def _send(
 async def invite(
     *,
     db: AsyncSession,
-    services: Services,
+    runtime: Runtime,
     event: CalendarEvent,
     organizer: User,
     to: Sequence[Attendee],
@@ -188,7 +188,7 @@ async def invite(
     """Queue an invitation (METHOD:REQUEST) to each of `to`; return how many."""
     return await _send(
         db=db,
-        services=services,
+        runtime=runtime,
         event=event,
         organizer=organizer,
         to=to,
@@ -199,12 +199,12 @@ async def invite(
 async def cancel(
     *,
     db: AsyncSession,
-    services: Services,
+    runtime: Runtime,
     event: CalendarEvent,
     organizer: User,
     to: Sequence[Attendee],
 ) -> int:
     """Queue a cancellation (METHOD:CANCEL) to each of `to`; return how many."""
     return await _send(
-        db=db, services=services, event=event, organizer=organizer, to=to, kind="cancel"
+        db=db, runtime=runtime, event=event, organizer=organizer, to=to, kind="cancel"
     )

@@ -13,10 +13,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import User
-from parley.calendar.context import Services
 from parley.calendar.models import CalendarEvent, CalendarFeed
 from parley.calendar.visibility import visible_to
 from parley.db import utcnow
+from parley.runtime import Runtime
 from parley.security import constant_time_equal, sign
 
 # The feed holds what ended less than this long ago, and everything after.
@@ -84,5 +84,5 @@ async def feed_events(*, db: AsyncSession, user: User) -> Sequence[CalendarEvent
     return (await db.scalars(query)).all()
 
 
-def feed_url(services: Services, token: str) -> str:
-    return f"{services.settings.effective_public_url}/calendar/feed/{token}.ics"
+def feed_url(runtime: Runtime, token: str) -> str:
+    return f"{runtime.settings.effective_public_url}/calendar/feed/{token}.ics"

@@ -17,13 +17,13 @@ from parley.accounts.models import User
 from parley.calendar import conference as links
 from parley.calendar import ics, recurrence
 from parley.calendar import site as calendar_site
-from parley.calendar.context import Services
 from parley.calendar.models import CANCELLED, CONFIRMED, CalendarEvent, Conference
 from parley.calendar.schemas import AttendeeIn
 from parley.calendar.service import new_attendee, new_uid, people_of
 from parley.calendar.times import check_zone
 from parley.db import utcnow
 from parley.errors import ParleyError
+from parley.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Imported:
 
 
 async def import_file(
-    *, db: AsyncSession, services: Services, user: User, data: bytes, timezone: str
+    *, db: AsyncSession, runtime: Runtime, user: User, data: bytes, timezone: str
 ) -> Imported:
     """Add the events of an .ics file to `user`'s calendar; no invitation is sent.
 
@@ -74,7 +74,7 @@ async def import_file(
         try:
             made[position] = await links.create(
                 db=db,
-                runtime=services.runtime,
+                runtime=runtime.providers,
                 owner=user,
                 choice=None,
                 title=item.title,
@@ -96,7 +96,7 @@ async def import_file(
             )
         if event is None:
             event = CalendarEvent(
-                uid=item.uid or new_uid(services.settings),
+                uid=item.uid or new_uid(runtime.settings),
                 organizer_id=user.id,
                 sequence=0,
                 attendees=[],

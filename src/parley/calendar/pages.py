@@ -20,7 +20,6 @@ from parley.accounts.models import User
 from parley.calendar import conference as links
 from parley.calendar import emails, feeds, forms, importing, layout, recurrence, service, visibility
 from parley.calendar import site as calendar_site
-from parley.calendar.context import Services
 from parley.calendar.models import ANSWERS, CANCELLED, NEEDS_ACTION, CalendarEvent
 from parley.csrf import check_csrf
 from parley.deps import AdminUser, CurrentUser, DbSession, Viewer
@@ -40,13 +39,6 @@ admin_router = APIRouter(
 ZONE_COOKIE = "parley_tz"
 # A month cell shows this many events, then "n more".
 MONTH_CELL_EVENTS = 3
-
-
-def _services(request: Request) -> Services:
-    state = runtime_of(request)
-    return Services(
-        settings=state.settings, runtime=state.providers, bus=state.bus, secret=state.secret
-    )
 
 
 def viewer_zone(request: Request) -> str:
@@ -174,14 +166,14 @@ async def answer(event_id: int, request: Request, user: CurrentUser, db: DbSessi
 @router.post("/calendar/events/{event_id}/cancel")
 async def cancel(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
-    await service.cancel(db=db, services=_services(request), actor=user, event=event)
+    await service.cancel(db=db, runtime=runtime_of(request), actor=user, event=event)
     return RedirectResponse(f"/calendar/events/{event.id}", status_code=303)
 
 
 @router.post("/calendar/events/{event_id}/delete")
 async def delete(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
-    await service.delete(db=db, services=_services(request), actor=user, event=event)
+    await service.delete(db=db, runtime=runtime_of(request), actor=user, event=event)
     return RedirectResponse("/calendar", status_code=303)
 
 
@@ -258,7 +250,7 @@ async def _save(
             try:
                 made = await service.make_link(
                     db=db,
-                    services=_services(request),
+                    runtime=runtime_of(request),
                     owner=user,
                     provider=values.get("provider") or None,
                     title=values.get("title", ""),
@@ -281,13 +273,13 @@ async def _save(
         return await _form_page(request, db, user, event=event, values=values, notice=notice)
     form, errors = forms.event_input(values)
     if form is not None:
-        services = _services(request)
+        runtime = runtime_of(request)
         try:
             if event is None:
-                saved = await service.create(db=db, services=services, organizer=user, data=form)
+                saved = await service.create(db=db, runtime=runtime, organizer=user, data=form)
             else:
                 saved = await service.update(
-                    db=db, services=services, actor=user, event=event, data=form
+                    db=db, runtime=runtime, actor=user, event=event, data=form
                 )
         except ParleyError as exc:
             errors = {forms.ERROR_FIELDS.get(exc.code, "__all__"): forms.message(exc)}
@@ -382,13 +374,13 @@ async def _subscribe_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    services = _services(request)
+    runtime = runtime_of(request)
     feed = await feeds.feed_of(db=db, user=user)
     return render(
         request,
         "calendar/subscribe.html",
         {
-            "feed_url": feeds.feed_url(services, feeds.feed_token(services.secret, feed))
+            "feed_url": feeds.feed_url(runtime, feeds.feed_token(runtime.secret, feed))
             if feed is not None
             else None,
             "tz": viewer_zone(request),
@@ -436,7 +428,7 @@ async def import_file(request: Request, user: CurrentUser, db: DbSession) -> Res
         return await _subscribe_page(request, db, user, error=error, status_code=422)
     try:
         result = await importing.import_file(
-            db=db, services=_services(request), user=user, data=data, timezone=timezone
+            db=db, runtime=runtime_of(request), user=user, data=data, timezone=timezone
         )
     except ParleyError as exc:
         return await _subscribe_page(request, db, user, error=forms.message(exc), status_code=422)

@@ -24,7 +24,6 @@ from parley.accounts.models import User
 from parley.calendar import conference as links
 from parley.calendar import emails, recurrence
 from parley.calendar import site as calendar_site
-from parley.calendar.context import Services
 from parley.calendar.emails import rsvp_token
 from parley.calendar.models import (
     ACCEPTED,
@@ -41,6 +40,7 @@ from parley.calendar.visibility import require_organizer
 from parley.db import utcnow
 from parley.errors import N_, Conflict, Forbidden, Invalid, NotFound, ParleyError
 from parley.jobs.worker import wake
+from parley.runtime import Runtime
 from parley.security import constant_time_equal
 from parley.settings import Settings
 
@@ -113,7 +113,7 @@ async def people_of(
 async def _link_for(
     *,
     db: AsyncSession,
-    services: Services,
+    runtime: Runtime,
     organizer: User,
     data: EventIn,
     times: Times,
@@ -129,7 +129,7 @@ async def _link_for(
     try:
         made = await links.create(
             db=db,
-            runtime=services.runtime,
+            runtime=runtime.providers,
             owner=organizer,
             choice=data.provider if data.add_conference else None,
             title=data.title,
@@ -194,14 +194,14 @@ def _times_of(data: EventIn) -> Times:
     )
 
 
-async def create(*, db: AsyncSession, services: Services, organizer: User, data: EventIn) -> Saved:
+async def create(*, db: AsyncSession, runtime: Runtime, organizer: User, data: EventIn) -> Saved:
     """Save a new event of `organizer` and invite its attendees."""
     times = _times_of(data)
     site = await calendar_site.load(db=db)
     people = await people_of(db, data.attendees, organizer, site)
     conference, problem = await _link_for(
         db=db,
-        services=services,
+        runtime=runtime,
         organizer=organizer,
         data=data,
         times=times,
@@ -209,7 +209,7 @@ async def create(*, db: AsyncSession, services: Services, organizer: User, data:
         wants_resource_link=any(p.is_resource for p in people),
     )
     event = CalendarEvent(
-        uid=new_uid(services.settings),
+        uid=new_uid(runtime.settings),
         organizer_id=organizer.id,
         sequence=0,
         status=CONFIRMED,
@@ -220,11 +220,11 @@ async def create(*, db: AsyncSession, services: Services, organizer: User, data:
     db.add(event)
     await db.flush()
     sent = await emails.invite(
-        db=db, services=services, event=event, organizer=organizer, to=event.attendees
+        db=db, runtime=runtime, event=event, organizer=organizer, to=event.attendees
     )
     await db.commit()
     if sent:
-        await wake(services.bus)
+        await wake(runtime.bus)
     log.info("event created", extra={"event": event.id, "attendees": len(people)})
     return Saved(event=event, conference_error=problem, emails=sent)
 
@@ -241,7 +241,7 @@ def new_attendee(person: Person) -> Attendee:
 
 
 async def update(
-    *, db: AsyncSession, services: Services, actor: User, event: CalendarEvent, data: EventIn
+    *, db: AsyncSession, runtime: Runtime, actor: User, event: CalendarEvent, data: EventIn
 ) -> Saved:
     """Change an event; attendees hear about what changed, removed ones get a cancellation."""
     require_organizer(actor, event)
@@ -253,7 +253,7 @@ async def update(
     current = event.conference
     conference, problem = await _link_for(
         db=db,
-        services=services,
+        runtime=runtime,
         organizer=actor,
         data=data,
         times=times,
@@ -292,11 +292,11 @@ async def update(
     sent = 0
     if removed:
         sent += await emails.cancel(
-            db=db, services=services, event=event, organizer=actor, to=removed
+            db=db, runtime=runtime, event=event, organizer=actor, to=removed
         )
     sent += await emails.invite(
         db=db,
-        services=services,
+        runtime=runtime,
         event=event,
         organizer=actor,
         to=event.attendees if changed else added,
@@ -304,13 +304,13 @@ async def update(
     )
     await db.commit()
     if sent:
-        await wake(services.bus)
+        await wake(runtime.bus)
     log.info("event updated", extra={"event": event.id, "sequence": event.sequence})
     return Saved(event=event, conference_error=problem, emails=sent)
 
 
 async def cancel(
-    *, db: AsyncSession, services: Services, actor: User, event: CalendarEvent
+    *, db: AsyncSession, runtime: Runtime, actor: User, event: CalendarEvent
 ) -> CalendarEvent:
     """Cancel the event: it stays, marked cancelled, and attendees get a cancellation."""
     require_organizer(actor, event)
@@ -320,18 +320,16 @@ async def cancel(
     event.sequence += 1
     event.updated_at = utcnow()
     sent = await emails.cancel(
-        db=db, services=services, event=event, organizer=actor, to=event.attendees
+        db=db, runtime=runtime, event=event, organizer=actor, to=event.attendees
     )
     await db.commit()
     if sent:
-        await wake(services.bus)
+        await wake(runtime.bus)
     log.info("event cancelled", extra={"event": event.id})
     return event
 
 
-async def delete(
-    *, db: AsyncSession, services: Services, actor: User, event: CalendarEvent
-) -> None:
+async def delete(*, db: AsyncSession, runtime: Runtime, actor: User, event: CalendarEvent) -> None:
     """Delete the event; attendees of one still to come get a cancellation first."""
     require_organizer(actor, event)
     sent = 0
@@ -339,12 +337,12 @@ async def delete(
     if event.status != CANCELLED and upcoming:
         event.sequence += 1
         sent = await emails.cancel(
-            db=db, services=services, event=event, organizer=actor, to=event.attendees
+            db=db, runtime=runtime, event=event, organizer=actor, to=event.attendees
         )
     await db.delete(event)
     await db.commit()
     if sent:
-        await wake(services.bus)
+        await wake(runtime.bus)
     log.info("event deleted", extra={"event": event.id})
 
 
@@ -381,7 +379,7 @@ async def attendee_for_token(
 async def make_link(
     *,
     db: AsyncSession,
-    services: Services,
+    runtime: Runtime,
     owner: User,
     provider: str | None,
     title: str,
@@ -402,7 +400,7 @@ async def make_link(
         moment, timezone = None, "UTC"
     return await links.create(
         db=db,
-        runtime=services.runtime,
+        runtime=runtime.providers,
         owner=owner,
         choice=provider,
         title=title,

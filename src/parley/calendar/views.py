@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import Response
 
 from parley import i18n
@@ -13,7 +13,6 @@ from parley.accounts.models import User
 from parley.calendar import conference as links
 from parley.calendar import feeds, ics, importing, recurrence, service, times, visibility
 from parley.calendar import site as calendar_site
-from parley.calendar.context import Services
 from parley.calendar.models import CalendarEvent, Conference
 from parley.calendar.schemas import (
     AnswerIn,
@@ -32,22 +31,12 @@ from parley.calendar.schemas import (
 from parley.csrf import CsrfProtected
 from parley.deps import CurrentUser, DbSession
 from parley.errors import N_, Invalid, NotFound
-from parley.runtime import runtime_of
+from parley.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"])
 feed_router = APIRouter(tags=["calendar"])
 
 ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-def _services(request: Request) -> Services:
-    state = runtime_of(request)
-    return Services(
-        settings=state.settings, runtime=state.providers, bus=state.bus, secret=state.secret
-    )
-
-
-CalendarServices = Annotated[Services, Depends(_services)]
 
 
 def conference_out(
@@ -158,7 +147,7 @@ async def create_event(
     body: EventIn,
     user: CurrentUser,
     db: DbSession,
-    services: CalendarServices,
+    runtime: CurrentRuntime,
     _csrf: CsrfProtected,
 ) -> EventOut:
     """Create an event and email its attendees an invitation (with an .ics).
@@ -167,7 +156,7 @@ async def create_event(
     link as `add_conference` does; if it cannot be made, the event is saved without it and
     `conference_error` says why.
     """
-    saved = await service.create(db=db, services=services, organizer=user, data=body)
+    saved = await service.create(db=db, runtime=runtime, organizer=user, data=body)
     site = await calendar_site.load(db=db)
     return event_out(saved.event, user, site, conference_error=saved.conference_error)
 
@@ -184,13 +173,13 @@ async def update_event(
     body: EventIn,
     user: CurrentUser,
     db: DbSession,
-    services: CalendarServices,
+    runtime: CurrentRuntime,
     _csrf: CsrfProtected,
 ) -> EventOut:
     """Replace the event (organiser only). Leaving out `conference_id` removes the link from
     the event (the link keeps working). Attendees are told of changes with a new SEQUENCE."""
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
-    saved = await service.update(db=db, services=services, actor=user, event=event, data=body)
+    saved = await service.update(db=db, runtime=runtime, actor=user, event=event, data=body)
     site = await calendar_site.load(db=db)
     return event_out(saved.event, user, site, conference_error=saved.conference_error)
 
@@ -200,12 +189,12 @@ async def cancel_event(
     event_id: int,
     user: CurrentUser,
     db: DbSession,
-    services: CalendarServices,
+    runtime: CurrentRuntime,
     _csrf: CsrfProtected,
 ) -> EventOut:
     """Cancel the event (organiser only): attendees get METHOD:CANCEL."""
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
-    await service.cancel(db=db, services=services, actor=user, event=event)
+    await service.cancel(db=db, runtime=runtime, actor=user, event=event)
     return event_out(event, user, await calendar_site.load(db=db))
 
 
@@ -214,12 +203,12 @@ async def delete_event(
     event_id: int,
     user: CurrentUser,
     db: DbSession,
-    services: CalendarServices,
+    runtime: CurrentRuntime,
     _csrf: CsrfProtected,
 ) -> Response:
     """Delete the event (organiser only); attendees of one still to come get METHOD:CANCEL."""
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
-    await service.delete(db=db, services=services, actor=user, event=event)
+    await service.delete(db=db, runtime=runtime, actor=user, event=event)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -262,7 +251,7 @@ async def make_conference(
     body: ConferenceIn,
     user: CurrentUser,
     db: DbSession,
-    services: CalendarServices,
+    runtime: CurrentRuntime,
     _csrf: CsrfProtected,
 ) -> ConferenceOut:
     """Make a videoconference link now, for an event being written (valid at once).
@@ -272,7 +261,7 @@ async def make_conference(
     """
     made = await service.make_link(
         db=db,
-        services=services,
+        runtime=runtime,
         owner=user,
         provider=body.provider,
         title=body.title,
@@ -289,7 +278,7 @@ async def make_conference(
 async def import_calendar(
     user: CurrentUser,
     db: DbSession,
-    services: CalendarServices,
+    runtime: CurrentRuntime,
     _csrf: CsrfProtected,
     file: Annotated[UploadFile, File()],
     timezone: Annotated[str, Form(max_length=64)] = "UTC",
@@ -302,7 +291,7 @@ async def import_calendar(
     if len(data) > importing.MAX_IMPORT_BYTES:
         raise Invalid(N_("This file is too large (2 MB at most)."), code="too_large")
     result = await importing.import_file(
-        db=db, services=services, user=user, data=data, timezone=timezone
+        db=db, runtime=runtime, user=user, data=data, timezone=timezone
     )
     return ImportOut(
         created=result.created,
@@ -312,23 +301,23 @@ async def import_calendar(
 
 
 @router.get("/calendar/feed", response_model=FeedOut)
-async def get_feed(user: CurrentUser, db: DbSession, services: CalendarServices) -> FeedOut:
+async def get_feed(user: CurrentUser, db: DbSession, runtime: CurrentRuntime) -> FeedOut:
     """My private feed's address, or null when it is off."""
     feed = await feeds.feed_of(db=db, user=user)
-    token = feeds.feed_token(services.secret, feed) if feed is not None else None
-    return FeedOut(url=feeds.feed_url(services, token) if token else None)
+    token = feeds.feed_token(runtime.secret, feed) if feed is not None else None
+    return FeedOut(url=feeds.feed_url(runtime, token) if token else None)
 
 
 @router.post("/calendar/feed", response_model=FeedOut)
 async def new_feed(
     user: CurrentUser,
     db: DbSession,
-    services: CalendarServices,
+    runtime: CurrentRuntime,
     _csrf: CsrfProtected,
 ) -> FeedOut:
     """Turn my feed on with a new secret address; any previous address stops working."""
     feed = await feeds.new_feed_address(db=db, user=user)
-    return FeedOut(url=feeds.feed_url(services, feeds.feed_token(services.secret, feed)))
+    return FeedOut(url=feeds.feed_url(runtime, feeds.feed_token(runtime.secret, feed)))
 
 
 @router.delete("/calendar/feed", status_code=status.HTTP_204_NO_CONTENT)
@@ -339,9 +328,9 @@ async def stop_feed(user: CurrentUser, db: DbSession, _csrf: CsrfProtected) -> R
 
 
 @feed_router.get("/calendar/feed/{token}.ics", response_class=Response)
-async def feed(token: str, db: DbSession, services: CalendarServices) -> Response:
+async def feed(token: str, db: DbSession, runtime: CurrentRuntime) -> Response:
     """A member's calendar for calendar programs to subscribe to; the address is the secret."""
-    user = await feeds.user_for_feed(db=db, secret=services.secret, token=token[:200])
+    user = await feeds.user_for_feed(db=db, secret=runtime.secret, token=token[:200])
     if user is None:
         raise NotFound(N_("This calendar address is not valid (any more)."))
     site = await calendar_site.load(db=db)
