@@ -45,6 +45,7 @@ from parley.ratelimit import RateLimiter
 from parley.rooms import live as room_live
 from parley.rooms import pages as room_pages
 from parley.rooms import views as room_views
+from parley.sessions import api as session_api
 from parley.sessions import pages as session_pages
 from parley.settings import Settings
 from parley.templating import STATIC_DIR, create_templates, render
@@ -305,6 +306,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calendar_views.feed_router, responses=refusals)
     app.include_router(calendar_pages.router)
     app.include_router(calendar_pages.admin_router)
+    app.include_router(session_api.router, responses=refusals)
     app.include_router(session_pages.router)
     app.include_router(meeting_pages.router)
     app.include_router(provider_views.router, responses=refusals | error_responses(413))
