@@ -31,6 +31,7 @@ from parley.health import router as health_router
 from parley.jobs.kinds import handlers as job_handlers
 from parley.jobs.worker import JobContext, SystemClock, Worker
 from parley.media.sfu import Sfu
+from parley.meetings import api as meeting_api
 from parley.meetings import pages as meeting_pages
 from parley.meetings.hub import Hubs
 from parley.people import live as people_live
@@ -308,6 +309,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calendar_pages.admin_router)
     app.include_router(session_api.router, responses=refusals)
     app.include_router(session_pages.router)
+    app.include_router(meeting_api.router, responses=refusals)
     app.include_router(meeting_pages.router)
     app.include_router(provider_views.router, responses=refusals | error_responses(413))
     app.include_router(provider_pages.router)
