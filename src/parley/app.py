@@ -24,6 +24,7 @@ from parley.bus import create_bus
 from parley.calendar import pages as calendar_pages
 from parley.calendar import views as calendar_views
 from parley.csrf import CsrfCookieMiddleware
+from parley.documents import api as document_api
 from parley.documents import views as document_views
 from parley.documents.yjs import SharedRooms
 from parley.errors import API_ERRORS, N_, NotAuthenticated, ParleyError, error_responses
@@ -313,6 +314,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meeting_pages.router)
     app.include_router(provider_views.router, responses=refusals | error_responses(413))
     app.include_router(provider_pages.router)
+    app.include_router(document_api.router, responses=refusals | error_responses(413, 415))
     app.include_router(document_views.router)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
