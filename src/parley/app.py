@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from parley import __version__, db, i18n, migrations
 from parley.accounts import pages as account_pages
 from parley.accounts import views as account_views
+from parley.admin import api as admin_api
 from parley.admin import pages as admin_pages
 from parley.admin import views as admin_views
 from parley.bus import create_bus
@@ -296,6 +297,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(account_views.router, responses=refusals)
     app.include_router(admin_views.router, responses=refusals)
+    app.include_router(admin_api.router, responses=refusals)
     app.include_router(room_views.router, responses=refusals)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
