@@ -35,7 +35,7 @@ from tests.factories import PASSWORD
 
 # Calls generated per operation and role: enough to reach the refusals, few enough to
 # keep this file at about a minute on two cores.
-EXAMPLES = 8
+EXAMPLES = 6
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
