@@ -18,19 +18,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from parley import __version__, db, i18n, migrations
 from parley.accounts import pages as account_pages
 from parley.accounts import views as account_views
+from parley.admin import api as admin_api
 from parley.admin import pages as admin_pages
 from parley.admin import views as admin_views
 from parley.bus import create_bus
 from parley.calendar import pages as calendar_pages
 from parley.calendar import views as calendar_views
 from parley.csrf import CsrfCookieMiddleware
+from parley.documents import api as document_api
 from parley.documents import views as document_views
 from parley.documents.yjs import SharedRooms
-from parley.errors import N_, NotAuthenticated, ParleyError
+from parley.errors import API_ERRORS, N_, NotAuthenticated, ParleyError, error_responses
 from parley.health import router as health_router
 from parley.job_kinds import handlers as job_handlers
 from parley.jobs.worker import JobContext, SystemClock, Worker
 from parley.media.sfu import Sfu
+from parley.meetings import api as meeting_api
 from parley.meetings import pages as meeting_pages
 from parley.meetings import socket as meeting_socket
 from parley.meetings.hub import Hubs
@@ -46,6 +49,7 @@ from parley.ratelimit import RateLimiter
 from parley.rooms import pages as room_pages
 from parley.rooms import views as room_views
 from parley.runtime import Limiters, Runtime
+from parley.sessions import api as session_api
 from parley.sessions import pages as session_pages
 from parley.settings import Settings
 from parley.templating import STATIC_DIR, create_templates, render
@@ -91,6 +95,21 @@ class LanguageMiddleware:
         await self.app(scope, receive, send)
 
 
+class EmptyQueryMiddleware:
+    """In the API, a query parameter sent empty (`?q=`) counts as not sent: it takes its
+    default, as an empty search field of a form means "no filter", instead of a refusal."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/") and scope["query_string"]:
+            pairs = scope["query_string"].split(b"&")
+            kept = [pair for pair in pairs if pair.partition(b"=")[2]]
+            scope = {**scope, "query_string": b"&".join(kept)}
+        await self.app(scope, receive, send)
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, headers: list[tuple[bytes, bytes]]) -> None:
         self.app = app
@@ -110,10 +129,15 @@ class SecurityHeadersMiddleware:
 
 
 def _wants_json(request: Request) -> bool:
-    """The API, and a page's own script asking for JSON, get errors as JSON."""
+    """The API (the calendar feed is one of its operations), and a page's own script asking
+    for JSON, get errors as JSON."""
     path = request.url.path
     accepts = request.headers.get("accept", "")
-    return path.startswith("/api/") or path == "/healthz" or accepts.startswith("application/json")
+    return (
+        path.startswith(("/api/", "/calendar/feed/"))
+        or path == "/healthz"
+        or accepts.startswith("application/json")
+    )
 
 
 def _error_response(
@@ -277,29 +301,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     _install_error_handlers(app)
-    app.include_router(health_router)
-    app.include_router(account_views.router)
-    app.include_router(admin_views.router)
-    app.include_router(room_views.router)
+    # Every operation of the API declares the refusals it may answer, with their body.
+    refusals = error_responses(*API_ERRORS)
+    app.include_router(
+        health_router, responses={503: {"description": "The database does not answer."}}
+    )
+    app.include_router(account_views.router, responses=refusals)
+    app.include_router(admin_views.router, responses=refusals)
+    app.include_router(admin_api.router, responses=refusals)
+    app.include_router(room_views.router, responses=refusals)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(room_pages.router)
     app.include_router(meeting_socket.router)
-    app.include_router(people_views.router)
+    app.include_router(people_views.router, responses=refusals)
     app.include_router(people_pages.router)
     app.include_router(people_live.router)
-    app.include_router(calendar_views.router)
-    app.include_router(calendar_views.feed_router)
+    app.include_router(calendar_views.router, responses=refusals)
+    app.include_router(calendar_views.feed_router, responses=refusals)
     app.include_router(calendar_pages.router)
     app.include_router(calendar_pages.admin_router)
+    app.include_router(session_api.router, responses=refusals)
     app.include_router(session_pages.router)
+    app.include_router(meeting_api.router, responses=refusals)
     app.include_router(meeting_pages.router)
-    app.include_router(provider_views.router)
+    app.include_router(provider_views.router, responses=refusals | error_responses(413))
     app.include_router(provider_pages.router)
+    app.include_router(document_api.router, responses=refusals | error_responses(413, 415))
     app.include_router(document_views.router)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    app.add_middleware(EmptyQueryMiddleware)
     app.add_middleware(LanguageMiddleware, default=settings.default_language)
     app.add_middleware(CsrfCookieMiddleware, secret=secret, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware, headers=security_headers(settings))

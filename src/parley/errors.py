@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 
 def N_(message: str) -> str:
     """Mark `message` for the translation catalogue without translating it now."""
@@ -57,3 +59,48 @@ class TooManyRequests(ParleyError):
 class NotAuthenticated(ParleyError):
     status_code = 401
     code = "not_authenticated"
+
+
+class FieldError(BaseModel):
+    """One field the request got wrong: where it is, what is wrong, and a code for programs."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal of the API has this body: `code` for programs, `detail` for people.
+
+    A request whose data does not fit the schema (422 `invalid`) lists its faults in
+    `errors`; some refusals add fields of their own (a waiting room's `waiting_ticket`).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The request cannot be done as it is.",
+    401: "Not logged in, or the API token is not valid.",
+    403: "Not allowed to do this.",
+    404: "Not found, or not visible to the caller.",
+    409: "The request conflicts with the current state.",
+    413: "The body is larger than allowed.",
+    415: "This kind of file is not accepted.",
+    422: "The data sent is not valid.",
+    429: "Too many attempts: wait, then try again.",
+}
+# What any operation of the API may answer besides its success.
+API_ERRORS = (400, 401, 403, 404, 409, 422, 429)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of an operation (or a router) for these refusals, with their body."""
+    return {
+        status: {"model": ErrorOut, "description": ERROR_DESCRIPTIONS[status]}
+        for status in statuses
+    }

@@ -359,9 +359,15 @@ async def _target(db: AsyncSession, room: Room, participant_id: str) -> RoomPart
 
 
 async def mute(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str | None) -> None:
-    """Mute one participant, or (no target) everyone but the moderators."""
+    """A moderator mutes one participant, or (no target) everyone but the moderators."""
     room = await access.current_room(db, claims)
     await access.moderator(db, claims)
+    await mute_in(db=db, bus=bus, room=room, target=target, by=claims.participant_id)
+
+
+async def mute_in(*, db: AsyncSession, bus: Bus, room: Room, target: str | None, by: str) -> int:
+    """Mute one participant of the room's meeting, or (no target) everyone but the
+    moderators, for participant or member `by`; say how many. The caller checks the right."""
     if target is not None:
         rows = [await _target(db, room, target)]
     else:
@@ -381,8 +387,9 @@ async def mute(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str | 
     for row in rows:
         row.muted = True
         # `by`: the participant's browser turns its microphone off when someone else did this.
-        await changes.add(events.Updated(**participant_view(row), by=claims.participant_id))
+        await changes.add(events.Updated(**participant_view(row), by=by))
     await changes.commit(bus)
+    return len(rows)
 
 
 async def set_role(
@@ -400,9 +407,15 @@ async def set_role(
 
 
 async def remove(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, ban: bool) -> None:
-    """Take a participant out of the meeting; with `ban`, they cannot come back to it."""
+    """A moderator takes a participant out of the meeting (see `remove_from`)."""
     room = await access.current_room(db, claims)
     await access.moderator(db, claims)
+    await remove_from(db=db, bus=bus, room=room, target=target, ban=ban)
+
+
+async def remove_from(*, db: AsyncSession, bus: Bus, room: Room, target: str, ban: bool) -> None:
+    """Take a participant out of the room's meeting; with `ban`, they cannot come back to
+    it. The caller checks the right."""
     row = await _target(db, room, target)
     if row.participant_id == f"u{room.owner_id}":
         raise Forbidden(N_("The room's owner cannot be removed."), code="owner_stays")

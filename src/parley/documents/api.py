@@ -1,0 +1,238 @@
+"""REST API of a meeting's presentations: list, upload, download, delete.
+
+The rules are the meeting page's (parley.documents.views): everything is for participants
+of the room's current meeting, uploading and deleting for its moderators, who present; the
+original file for moderators, and for everyone when the presenter allows it. A program shows
+it is in the meeting with the join token `POST /api/v1/rooms/{id}/join` gave it, sent in the
+`X-Join-Token` header (a header no other site can make a browser send: no CSRF token needed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Header, Path, Query, Request, status
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from parley.deps import DbSession
+from parley.documents import files, quota, service
+from parley.documents.filetype import OFFICE_KINDS, NotADocument, ZipBomb, sniff
+from parley.documents.models import Presentation
+from parley.documents.render import office_available
+from parley.documents.views import (
+    MEDIA_TYPES,
+    TooLarge,
+    Unsupported,
+    _discard,
+    clean_filename,
+)
+from parley.errors import N_, Forbidden, Invalid, NotFound
+from parley.jobs.worker import wake
+from parley.rooms import service as rooms
+from parley.rooms.models import Room, RoomParticipant
+from parley.rooms.service import JoinClaims
+from parley.runtime import runtime_of
+
+router = APIRouter(prefix="/api/v1/rooms/{room_id}/presentations", tags=["presentations"])
+
+# Ids the database holds (PostgreSQL's integer).
+DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+JoinToken = Annotated[
+    str,
+    Header(
+        alias="x-join-token",
+        max_length=2000,
+        description="The join token of `POST /api/v1/rooms/{room_id}/join`.",
+    ),
+]
+
+
+class PresentationOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    # Pages are rendered after the upload: "waiting", "converting", "ready" or "failed".
+    status: str
+    pages: int
+    done: int
+    downloadable: bool
+    uploader: str
+    # Why it could not be prepared (a code of `parley.documents.service.CONVERSION_ERRORS`).
+    error: str | None
+
+
+def _out(document: Presentation) -> PresentationOut:
+    view: dict[str, Any] = service.presentation_view(document)
+    return PresentationOut(
+        id=view["id"],
+        name=view["name"],
+        kind=view["kind"],
+        status=view["status"],
+        pages=view["pages"],
+        done=view["done"],
+        downloadable=view["downloadable"],
+        uploader=view["uploader"],
+        error=view["error"],
+    )
+
+
+async def _participant(
+    room_id: int, token: str, request: Request, db: DbSession
+) -> tuple[Room, JoinClaims, RoomParticipant]:
+    room = await rooms.get(db=db, room_id=room_id)
+    if room is None:
+        raise NotFound(N_("No such room."))
+    claims = rooms.read_join(runtime_of(request).secret, token)
+    if claims is None or claims.room_id != room.id:
+        raise Forbidden(N_("Join the meeting first."), code="not_in_meeting")
+    return room, claims, await service.member(db=db, claims=claims)
+
+
+async def _document(room: Room, presentation_id: int, db: DbSession) -> Presentation:
+    document = await db.get(Presentation, presentation_id)
+    if document is None or document.room_id != room.id:
+        raise NotFound(N_("This document is not in this room."), code="no_document")
+    return document
+
+
+@router.get("", response_model=list[PresentationOut])
+async def list_presentations(
+    room_id: DatabaseId, token: JoinToken, request: Request, db: DbSession
+) -> list[PresentationOut]:
+    """The room's presentations, in the order they were uploaded."""
+    room, _, _ = await _participant(room_id, token, request, db)
+    return [_out(p) for p in await service.presentations(db=db, room_id=room.id)]
+
+
+async def _receive(request: Request, target: FilePath, limit: int) -> int:
+    """Write the request's body to `target` (in threads), refusing it past `limit` bytes."""
+    megabytes = max(1, limit // (1024 * 1024))
+    size = 0
+    file = await asyncio.to_thread(target.open, "wb")
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(
+                    N_("This file is larger than %(limit)s MB, the limit."), limit=megabytes
+                )
+            await asyncio.to_thread(file.write, chunk)
+    finally:
+        await asyncio.to_thread(file.close)
+    return size
+
+
+@router.post(
+    "",
+    response_model=PresentationOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def upload_presentation(
+    room_id: DatabaseId,
+    token: JoinToken,
+    request: Request,
+    db: DbSession,
+    filename: Annotated[str, Query(max_length=300)] = "document",
+) -> PresentationOut:
+    """Upload a document (the request's body: a PDF, an image or an office document) and
+    show it; its pages are rendered next (moderators only)."""
+    _, claims, _ = await _participant(room_id, token, request, db)
+    await service.presenter(db=db, claims=claims)
+    settings = runtime_of(request).settings
+    root: FilePath = settings.effective_documents_dir
+    limit: int = settings.document_max_bytes
+    incoming = files.incoming(root) / secrets.token_hex(16)
+    try:
+        if await _receive(request, incoming, limit) == 0:
+            raise Invalid(N_("This file is empty."), code="empty")
+        try:
+            kind = await asyncio.to_thread(sniff, incoming)
+        except ZipBomb as error:
+            raise Unsupported(service.CONVERSION_ERRORS["bomb"], code="bomb") from error
+        except NotADocument as error:
+            raise Unsupported(service.CONVERSION_ERRORS["unsupported"]) from error
+        if kind in OFFICE_KINDS and not office_available():
+            raise Unsupported(service.CONVERSION_ERRORS["no_office"], code="no_office")
+        document = await service.add_presentation(
+            db=db,
+            bus=runtime_of(request).bus,
+            claims=claims,
+            filename=clean_filename(filename),
+            kind=kind,
+            source=incoming,
+            root=root,
+            limits=quota.Limits.from_settings(runtime_of(request).settings),
+        )
+    finally:
+        await asyncio.to_thread(_discard, incoming)
+    await wake(runtime_of(request).bus)
+    return _out(document)
+
+
+@router.get(
+    "/{presentation_id}",
+    response_model=None,
+    responses={
+        200: {
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The file, with its own media type.",
+        }
+    },
+)
+async def download_presentation(
+    room_id: DatabaseId,
+    presentation_id: DatabaseId,
+    token: JoinToken,
+    request: Request,
+    db: DbSession,
+) -> FileResponse:
+    """The file as uploaded: for moderators, and for everyone when the presenter allows it."""
+    room, _, row = await _participant(room_id, token, request, db)
+    document = await _document(room, presentation_id, db)
+    if not document.downloadable and row.role != "moderator":
+        raise Forbidden(N_("The presenter has not allowed downloading this document."))
+    path = files.original(
+        runtime_of(request).settings.effective_documents_dir, room.id, document.id
+    )
+    if not path.exists():
+        raise NotFound(N_("This document is not in this room."), code="no_document")
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES.get(document.kind, "application/octet-stream"),
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}",
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+@router.delete("/{presentation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_presentation(
+    room_id: DatabaseId,
+    presentation_id: DatabaseId,
+    token: JoinToken,
+    request: Request,
+    db: DbSession,
+) -> None:
+    """Delete a presentation and its pages (moderators only); the stage shows nothing then."""
+    _, claims, _ = await _participant(room_id, token, request, db)
+    await service.delete_presentation(
+        db=db,
+        bus=runtime_of(request).bus,
+        claims=claims,
+        presentation_id=presentation_id,
+        root=runtime_of(request).settings.effective_documents_dir,
+    )
