@@ -1,0 +1,303 @@
+"""Every page a person reaches passes axe-core's WCAG 2.1 A/AA rules, on a desktop screen and a
+phone, in English, and a few of them in French: no "serious" or "critical" violation; the
+minor and moderate ones are printed for whoever runs the test with -s.
+
+One server, one browser and one logged-in context per person serve all the pages, so the
+whole module runs in a few minutes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser import axe
+from tests.browser.conftest import screenshot
+from tests.browser.people import PASSWORD, join_meeting, make_member
+from tests.browser.server import ParleyServer
+
+SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# A fixed week in the future, so the calendar shows the same event whenever the test runs.
+DAY = "2030-03-12"
+ADMIN = "ada@example.org"
+MEMBER = "grace@example.org"
+
+
+def open_context(browser: Browser, base_url: str, locale: str) -> BrowserContext:
+    """A context whose pages accept axe's injected script: Parley's Content-Security-Policy
+    allows only its own scripts, and the check must not change what the page does."""
+    context = browser.new_context(
+        base_url=base_url, locale=locale, timezone_id="Europe/Paris", bypass_csp=True
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
+@dataclass
+class Site:
+    """The running server and what the test made in it: ids and links the pages need."""
+
+    server: ParleyServer
+    room_id: str = ""
+    link: str = ""
+    closed_link: str = ""
+    member_id: str = ""
+    event_id: str = ""
+    session_id: str = ""
+    provider_id: str = ""
+
+
+@dataclass
+class People:
+    """The browser contexts that visit the pages: the administrator, logged in, per language,
+    and fresh contexts for people with no account."""
+
+    browser: Browser
+    site: Site
+    admins: dict[str, Page] = field(default_factory=dict)
+    strangers: list[BrowserContext] = field(default_factory=list)
+
+    def context(self, locale: str) -> BrowserContext:
+        context = open_context(self.browser, self.site.server.url, locale)
+        return context
+
+    def admin(self, locale: str) -> Page:
+        """Ada, the administrator, logged in once per language; her page is reused."""
+        if locale not in self.admins:
+            page = self.context(locale).new_page()
+            page.on("dialog", lambda dialog: dialog.accept())
+            page.goto("/login")
+            page.locator("input[name=email]").fill(ADMIN)
+            page.locator("input[name=password]").fill(PASSWORD)
+            page.locator("form button[type=submit]").first.click()
+            expect(page.locator("form[action='/logout']")).to_be_attached()
+            self.admins[locale] = page
+        return self.admins[locale]
+
+    def stranger(self, locale: str) -> Page:
+        """Someone with no account and no cookie yet (a guest, or a person about to sign up)."""
+        context = self.context(locale)
+        self.strangers.append(context)
+        return context.new_page()
+
+    def close_strangers(self) -> None:
+        for context in self.strangers:
+            context.close()
+        self.strangers.clear()
+
+    def close(self) -> None:
+        for page in self.admins.values():
+            page.context.close()
+        self.close_strangers()
+
+
+def _make_content(page: Page, site: Site) -> None:
+    """What the pages show: sign-up on, two rooms, an event, a session, a provider."""
+    page.goto("/admin/users")
+    page.locator("#f-signup_enabled").check()
+    page.locator("#f-signup_enabled").locator("xpath=ancestor::form").locator(
+        "button[type=submit]"
+    ).click()
+    expect(page.locator("#f-signup_enabled")).to_be_checked()
+
+    page.goto("/rooms")
+    page.get_by_label("Room name").fill("Always closed")
+    page.get_by_role("button", name="Create", exact=True).click()
+    site.closed_link = page.get_by_label("Invitation link").input_value()
+    page.goto("/rooms")
+    page.get_by_label("Room name").fill("Weekly team meeting")
+    page.get_by_role("button", name="Create", exact=True).click()
+    page.get_by_role("button", name="Open the room").click()
+    site.link = page.get_by_label("Invitation link").input_value()
+    site.room_id = page.url.split("?")[0].rsplit("/", 1)[1]
+    assert site.closed_link != site.link
+
+    page.goto("/people")
+    href = page.get_by_role("link", name=re.compile("Grace Hopper")).first.get_attribute("href")
+    assert href is not None
+    site.member_id = href.rsplit("/", 1)[1]
+
+    page.goto(f"/calendar/new?date={DAY}&hour=10")
+    page.get_by_label("Title").fill("Design review")
+    page.get_by_label("Add an attendee").fill(MEMBER)
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_label("Description").fill("We look at the new screens together.")
+    page.get_by_role("button", name="Save and send the invitations").click()
+    expect(page.get_by_role("status").first).to_contain_text("Event saved.")
+    site.event_id = page.url.split("?")[0].rsplit("/", 1)[1]
+
+    page.goto("/sessions/new")
+    page.get_by_label("Title").fill("Beginners' Spanish")
+    page.get_by_label("Description").fill("Greetings and numbers.")
+    page.get_by_label("Day").fill("2030-03-13")
+    page.get_by_label("Start").fill("18:30")
+    page.get_by_label("Duration (minutes)").fill("90")
+    page.get_by_label("Places").fill("10")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("heading", name="Beginners' Spanish")).to_be_visible()
+    site.session_id = page.url.split("?")[0].rsplit("/", 1)[1]
+
+    page.goto("/admin/providers/new?kind=bbb")
+    page.get_by_label("Name people see").fill("Campus BigBlueButton")
+    page.get_by_label("API address").fill("http://127.0.0.1:9/bigbluebutton/")
+    page.get_by_label("Shared secret").fill("a shared secret")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    site.provider_id = page.url.split("?")[0].rsplit("/", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Site]:
+    with ParleyServer(tmp_path_factory.mktemp("accessibility")) as server:
+        make_member(server, ADMIN, "Ada Lovelace", admin=True)
+        make_member(server, MEMBER, "Grace Hopper")
+        made = Site(server)
+        people = People(browser, made)
+        _make_content(people.admin("en-GB"), made)
+        people.close()
+        yield made
+
+
+@pytest.fixture(scope="module")
+def people(browser: Browser, site: Site) -> Iterator[People]:
+    visitors = People(browser, site)
+    yield visitors
+    visitors.close()
+
+
+# How to reach each page: who goes there and what they do, given the site.
+Visit = Callable[[People, Site, str], Page]
+
+
+def _admin_goes(path: str | Callable[[Site], str], *, shows: str = "main") -> Visit:
+    def visit(people: People, site: Site, locale: str) -> Page:
+        page = people.admin(locale)
+        response = page.goto(path(site) if callable(path) else path)
+        assert response is not None and response.ok, f"{page.url} answered {response}"
+        expect(page.locator(shows).first).to_be_visible()
+        return page
+
+    return visit
+
+
+def _stranger_goes(path: str | Callable[[Site], str], *, shows: str = "main") -> Visit:
+    def visit(people: People, site: Site, locale: str) -> Page:
+        page = people.stranger(locale)
+        page.goto(path(site) if callable(path) else path)
+        expect(page.locator(shows).first).to_be_visible()
+        return page
+
+    return visit
+
+
+def _guest_at_prejoin(people: People, site: Site, locale: str) -> Page:
+    page = people.stranger(locale)
+    page.goto(site.link)
+    page.locator("input[name=name]").fill("Visitor")
+    page.locator("form button[type=submit]").first.click()
+    expect(page.locator("#prejoin")).to_be_visible()
+    return page
+
+
+def _guest_in_meeting(people: People, site: Site, locale: str) -> Page:
+    page = _guest_at_prejoin(people, site, locale)
+    page.locator("#join-button").click()
+    expect(page.locator("#prejoin")).to_be_hidden()
+    expect(page.locator("#participant-list")).to_contain_text("Visitor")
+    return page
+
+
+def _moderator_in_meeting(people: People, site: Site, locale: str) -> Page:
+    page = people.admin(locale)
+    page.goto(site.link)
+    join_meeting(page, camera=True, microphone=True)
+    expect(page.locator("#participant-list")).to_contain_text("Ada Lovelace")
+    return page
+
+
+def _guest_left(people: People, site: Site, locale: str) -> Page:
+    page = _guest_in_meeting(people, site, locale)
+    page.locator(f"form[action='/r/{site.link.rsplit('/', 1)[1]}/leave'] button").click()
+    page.wait_for_url(re.compile(r".*/leave$|.*/r/.*"))
+    return page
+
+
+PAGES: dict[str, Visit] = {
+    "login": _stranger_goes("/login"),
+    "signup": _stranger_goes("/signup", shows="input[name=email]"),
+    "not-found": _stranger_goes("/r/no-such-room"),
+    "home": _admin_goes("/"),
+    "rooms": _admin_goes("/rooms"),
+    "room-settings": _admin_goes(lambda site: f"/rooms/{site.room_id}"),
+    "room-entry-guest": _stranger_goes(lambda site: site.link, shows="input[name=name]"),
+    "room-closed-guest": _stranger_goes(lambda site: site.closed_link),
+    "prejoin-guest": _guest_at_prejoin,
+    "meeting-guest": _guest_in_meeting,
+    "meeting-moderator": _moderator_in_meeting,
+    "meeting-left-guest": _guest_left,
+    "people": _admin_goes("/people"),
+    "member": _admin_goes(lambda site: f"/people/{site.member_id}"),
+    "call": _admin_goes(lambda site: f"/call/{site.member_id}"),
+    "notifications": _admin_goes("/notifications"),
+    "calendar-week": _admin_goes(f"/calendar?view=week&date={DAY}"),
+    "calendar-month": _admin_goes(f"/calendar?view=month&date={DAY}"),
+    "calendar-list": _admin_goes(f"/calendar?view=list&date={DAY}"),
+    "event-new": _admin_goes(f"/calendar/new?date={DAY}&hour=10"),
+    "event": _admin_goes(lambda site: f"/calendar/events/{site.event_id}"),
+    "event-edit": _admin_goes(lambda site: f"/calendar/events/{site.event_id}/edit"),
+    "calendar-subscribe": _admin_goes("/calendar/subscribe"),
+    "sessions": _admin_goes("/sessions"),
+    "session-new": _admin_goes("/sessions/new"),
+    "session": _admin_goes(lambda site: f"/sessions/{site.session_id}"),
+    "profile": _admin_goes("/profile"),
+    "admin-users": _admin_goes("/admin/users"),
+    "admin-rooms": _admin_goes("/admin/rooms"),
+    "admin-providers": _admin_goes("/admin/providers"),
+    "admin-provider-new": _admin_goes("/admin/providers/new?kind=bbb"),
+    "admin-provider": _admin_goes(lambda site: f"/admin/providers/{site.provider_id}"),
+    "admin-calendar": _admin_goes("/admin/calendar"),
+    "admin-storage": _admin_goes("/admin/storage"),
+    "admin-sessions": _admin_goes("/admin/sessions"),
+}
+FRENCH_PAGES = ["login", "rooms", "meeting-guest", "calendar-week", "event-new", "admin-users"]
+CASES = [
+    pytest.param(name, screen, "en-GB", id=f"{name}-{screen}-en")
+    for name in PAGES
+    for screen in SCREENS
+] + [pytest.param(name, "desktop", "fr-FR", id=f"{name}-desktop-fr") for name in FRENCH_PAGES]
+
+
+def _check(page: Page, where: str) -> None:
+    violations = axe.check(page)
+    print(axe.report(where, violations))
+    blocking = [violation for violation in violations if violation.blocking]
+    if blocking:
+        screenshot(page, f"a11y-{where}")
+    assert not blocking, axe.report(where, blocking)
+
+
+@pytest.mark.parametrize(("name", "screen", "locale"), CASES)
+def test_the_page_passes_axe(
+    people: People, site: Site, name: str, screen: str, locale: str
+) -> None:
+    page = PAGES[name](people, site, locale)
+    page.set_viewport_size(SCREENS[screen])  # type: ignore[arg-type]
+    try:
+        _check(page, f"{name}-{screen}-{locale}")
+    finally:
+        # Guests leave the meeting with their context; the next page starts afresh.
+        people.close_strangers()
+
+
+def test_the_first_run_setup_page_passes_axe(browser: Browser, server: ParleyServer) -> None:
+    context = open_context(browser, server.url, "en-GB")
+    page = context.new_page()
+    page.goto("/setup")
+    expect(page.locator("input[name=email]")).to_be_visible()
+    for screen, size in SCREENS.items():
+        page.set_viewport_size(size)  # type: ignore[arg-type]
+        _check(page, f"setup-{screen}-en")
+    context.close()
