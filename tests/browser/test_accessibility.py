@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser import axe
 from tests.browser.conftest import screenshot
-from tests.browser.people import PASSWORD, join_meeting, make_member
+from tests.browser.people import PASSWORD, join_meeting
 from tests.browser.server import ParleyServer
 
 SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -48,6 +48,7 @@ class Site:
     event_id: str = ""
     session_id: str = ""
     provider_id: str = ""
+    setup_blocking: list[axe.Violation] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class People:
     site: Site
     admins: dict[str, Page] = field(default_factory=dict)
     strangers: list[BrowserContext] = field(default_factory=list)
+    tabs: list[Page] = field(default_factory=list)
 
     def context(self, locale: str) -> BrowserContext:
         context = open_context(self.browser, self.site.server.url, locale)
@@ -83,7 +85,17 @@ class People:
         self.strangers.append(context)
         return context.new_page()
 
-    def close_strangers(self) -> None:
+    def tab(self, locale: str) -> Page:
+        """A new tab of the administrator's, closed after the page is checked."""
+        page = self.admin(locale).context.new_page()
+        self.tabs.append(page)
+        return page
+
+    def close_visits(self) -> None:
+        """Close the strangers' contexts and the administrator's extra tabs."""
+        for page in self.tabs:
+            page.close()
+        self.tabs.clear()
         for context in self.strangers:
             context.close()
         self.strangers.clear()
@@ -91,12 +103,17 @@ class People:
     def close(self) -> None:
         for page in self.admins.values():
             page.context.close()
-        self.close_strangers()
+        self.close_visits()
 
 
 def _make_content(page: Page, site: Site) -> None:
-    """What the pages show: sign-up on, two rooms, an event, a session, a provider."""
+    """What the pages show: a member, sign-up on, two rooms, an event, a session, a provider."""
     page.goto("/admin/users")
+    page.get_by_label("Name", exact=True).fill("Grace Hopper")
+    page.get_by_label("Email address").fill(MEMBER)
+    page.get_by_label("Initial password").fill(PASSWORD)
+    page.get_by_role("button", name="Create the account").click()
+    expect(page.get_by_role("status")).to_have_text("Account created for Grace Hopper.")
     page.locator("#f-signup_enabled").check()
     page.locator("#f-signup_enabled").locator("xpath=ancestor::form").locator(
         "button[type=submit]"
@@ -149,23 +166,38 @@ def _make_content(page: Page, site: Site) -> None:
     site.provider_id = page.url.split("?")[0].rsplit("/", 1)[1]
 
 
+def _first_run(people: People) -> list[axe.Violation]:
+    """Check the setup page while the site has no administrator yet, then create Ada with it;
+    her page stays logged in for the English visits."""
+    page = people.context("en-GB").new_page()
+    page.goto("/setup")
+    expect(page.locator("input[name=email]")).to_be_visible()
+    blocking = _check_screens(page, "setup-{screen}-en-GB")
+    page.set_viewport_size(SCREENS["desktop"])  # type: ignore[arg-type]
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_label("Email address").fill(ADMIN)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create the administrator").click()
+    expect(page.get_by_role("heading", name="Hello, Ada Lovelace")).to_be_visible()
+    page.on("dialog", lambda dialog: dialog.accept())
+    people.admins["en-GB"] = page
+    return blocking
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Site]:
+def people(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[People]:
+    """One server for the module; the setup page is checked before anything else exists."""
     with ParleyServer(tmp_path_factory.mktemp("accessibility")) as server:
-        make_member(server, ADMIN, "Ada Lovelace", admin=True)
-        make_member(server, MEMBER, "Grace Hopper")
-        made = Site(server)
-        people = People(browser, made)
-        _make_content(people.admin("en-GB"), made)
-        people.close()
-        yield made
+        visitors = People(browser, Site(server))
+        visitors.site.setup_blocking = _first_run(visitors)
+        _make_content(visitors.admin("en-GB"), visitors.site)
+        yield visitors
+        visitors.close()
 
 
 @pytest.fixture(scope="module")
-def people(browser: Browser, site: Site) -> Iterator[People]:
-    visitors = People(browser, site)
-    yield visitors
-    visitors.close()
+def site(people: People) -> Site:
+    return people.site
 
 
 # How to reach each page: who goes there and what they do, given the site.
@@ -211,7 +243,8 @@ def _guest_in_meeting(people: People, site: Site, locale: str) -> Page:
 
 
 def _moderator_in_meeting(people: People, site: Site, locale: str) -> Page:
-    page = people.admin(locale)
+    # A new tab: one that was in the meeting goes straight back in, without the pre-join.
+    page = people.tab(locale)
     page.goto(site.link)
     join_meeting(page, camera=True, microphone=True)
     expect(page.locator("#participant-list")).to_contain_text("Ada Lovelace")
@@ -262,42 +295,51 @@ PAGES: dict[str, Visit] = {
     "admin-storage": _admin_goes("/admin/storage"),
     "admin-sessions": _admin_goes("/admin/sessions"),
 }
+# Pages whose look an accessibility fix changed: kept as pictures for people to look at.
+PICTURED = {"home", "calendar-week", "calendar-month"}
 FRENCH_PAGES = ["login", "rooms", "meeting-guest", "calendar-week", "event-new", "admin-users"]
-CASES = [
-    pytest.param(name, screen, "en-GB", id=f"{name}-{screen}-en")
-    for name in PAGES
-    for screen in SCREENS
-] + [pytest.param(name, "desktop", "fr-FR", id=f"{name}-desktop-fr") for name in FRENCH_PAGES]
+CASES = [pytest.param(name, "en-GB", id=f"{name}-en") for name in PAGES] + [
+    pytest.param(name, "fr-FR", id=f"{name}-fr") for name in FRENCH_PAGES
+]
 
 
-def _check(page: Page, where: str) -> None:
+def _check(page: Page, where: str) -> list[axe.Violation]:
+    """Print what axe finds; return the violations that fail the test (with a screenshot)."""
     violations = axe.check(page)
     print(axe.report(where, violations))
     blocking = [violation for violation in violations if violation.blocking]
     if blocking:
         screenshot(page, f"a11y-{where}")
-    assert not blocking, axe.report(where, blocking)
+    return blocking
 
 
-@pytest.mark.parametrize(("name", "screen", "locale"), CASES)
-def test_the_page_passes_axe(
-    people: People, site: Site, name: str, screen: str, locale: str
-) -> None:
-    page = PAGES[name](people, site, locale)
-    page.set_viewport_size(SCREENS[screen])  # type: ignore[arg-type]
-    try:
-        _check(page, f"{name}-{screen}-{locale}")
-    finally:
-        # Guests leave the meeting with their context; the next page starts afresh.
-        people.close_strangers()
-
-
-def test_the_first_run_setup_page_passes_axe(browser: Browser, server: ParleyServer) -> None:
-    context = open_context(browser, server.url, "en-GB")
-    page = context.new_page()
-    page.goto("/setup")
-    expect(page.locator("input[name=email]")).to_be_visible()
+def _check_screens(page: Page, where: str, *, picture: bool = False) -> list[axe.Violation]:
+    """Check the page at each screen size in turn (it reflows); `where` has a {screen}."""
+    blocking: list[axe.Violation] = []
     for screen, size in SCREENS.items():
         page.set_viewport_size(size)  # type: ignore[arg-type]
-        _check(page, f"setup-{screen}-en")
-    context.close()
+        blocking += _check(page, where.format(screen=screen))
+        if picture:
+            screenshot(page, f"a11y-{where.format(screen=screen)}")
+    return blocking
+
+
+def _describe(violations: list[axe.Violation]) -> str:
+    return "\n".join(violation.describe() for violation in violations)
+
+
+@pytest.mark.parametrize(("name", "locale"), CASES)
+def test_the_page_passes_axe(people: People, site: Site, name: str, locale: str) -> None:
+    """One visit per page; the check runs at each screen size in turn (the page reflows)."""
+    try:
+        page = PAGES[name](people, site, locale)
+        blocking = _check_screens(page, f"{name}-{{screen}}-{locale}", picture=name in PICTURED)
+        assert not blocking, _describe(blocking)
+    finally:
+        # Guests leave the meeting with their context; the next page starts afresh.
+        people.close_visits()
+
+
+def test_the_first_run_setup_page_passes_axe(site: Site) -> None:
+    # Checked by the `people` fixture, before the administrator it creates exists.
+    assert not site.setup_blocking, _describe(site.setup_blocking)
