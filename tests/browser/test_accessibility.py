@@ -251,6 +251,57 @@ def _moderator_in_meeting(people: People, site: Site, locale: str) -> Page:
     return page
 
 
+def _moderator_with_tools(people: People, site: Site, locale: str) -> Page:
+    """The meeting with a chat message, the notes panel and the whiteboard showing."""
+    page = _moderator_in_meeting(people, site, locale)
+    page.locator("#chat-text").fill("Hello everyone")
+    page.locator("#chat-form button[type=submit]").click()
+    expect(page.locator("#chat-list li")).to_have_count(1)
+    page.locator("#show-whiteboard").click()
+    page.locator("[data-tool=pen]").wait_for()
+    # The notes panel comes last: it covers part of the toolbar.
+    page.locator("#notes-button").click()
+    expect(page.locator("#notes-panel")).to_be_visible()
+    return page
+
+
+def _moderator_dialog(opener: str, dialog: str) -> Visit:
+    def visit(people: People, site: Site, locale: str) -> Page:
+        page = _moderator_in_meeting(people, site, locale)
+        page.locator(opener).click()
+        expect(page.locator(dialog)).to_be_visible()
+        return page
+
+    return visit
+
+
+def _login_refused(people: People, site: Site, locale: str) -> Page:
+    page = people.stranger(locale)
+    page.goto("/login")
+    page.locator("input[name=email]").fill(ADMIN)
+    page.locator("input[name=password]").fill("not my password")
+    page.locator("form button[type=submit]").first.click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    return page
+
+
+def _signup_refused(people: People, site: Site, locale: str) -> Page:
+    page = people.stranger(locale)
+    page.goto("/signup")
+    page.locator("input[name=email]").fill("not an address")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("input[name=email]")).to_have_attribute("aria-invalid", "true")
+    return page
+
+
+def _event_dialog(people: People, site: Site, locale: str) -> Page:
+    page = people.admin(locale)
+    page.goto(f"/calendar?view=week&date={DAY}")
+    page.locator(f"#cal-week-body [data-event='{site.event_id}']").first.click()
+    expect(page.locator("#event-dialog")).to_be_visible()
+    return page
+
+
 def _guest_left(people: People, site: Site, locale: str) -> Page:
     page = _guest_in_meeting(people, site, locale)
     page.locator(f"form[action='/r/{site.link.rsplit('/', 1)[1]}/leave'] button").click()
@@ -270,7 +321,13 @@ PAGES: dict[str, Visit] = {
     "prejoin-guest": _guest_at_prejoin,
     "meeting-guest": _guest_in_meeting,
     "meeting-moderator": _moderator_in_meeting,
+    "meeting-moderator-tools": _moderator_with_tools,
+    "meeting-poll-dialog": _moderator_dialog("#start-poll", "#poll-dialog"),
+    "meeting-invite-dialog": _moderator_dialog("#invite-button", "#invite-dialog"),
     "meeting-left-guest": _guest_left,
+    "login-refused": _login_refused,
+    "signup-refused": _signup_refused,
+    "event-dialog": _event_dialog,
     "people": _admin_goes("/people"),
     "member": _admin_goes(lambda site: f"/people/{site.member_id}"),
     "call": _admin_goes(lambda site: f"/call/{site.member_id}"),
@@ -343,3 +400,22 @@ def test_the_page_passes_axe(people: People, site: Site, name: str, locale: str)
 def test_the_first_run_setup_page_passes_axe(site: Site) -> None:
     # Checked by the `people` fixture, before the administrator it creates exists.
     assert not site.setup_blocking, _describe(site.setup_blocking)
+
+
+def test_the_check_reports_what_it_finds(people: People) -> None:
+    """The check itself: a nameless button and pale text on a real page are reported, with
+    the elements that break the rules."""
+    page = people.stranger("en-GB")
+    try:
+        page.goto("/login")
+        page.evaluate(
+            """() => document.querySelector("main").insertAdjacentHTML("beforeend",
+                 '<button id="nameless"></button><p id="pale" style="color:#ddd">Pale</p>')"""
+        )
+        found = {violation.rule: violation for violation in axe.check(page)}
+        assert found["button-name"].impact == "critical"
+        assert found["button-name"].targets == ["#nameless"]
+        assert found["color-contrast"].targets == ["#pale"]
+        assert "#pale" in axe.report("login", list(found.values()))
+    finally:
+        people.close_visits()
