@@ -44,6 +44,7 @@ class Site:
     room_id: str = ""
     link: str = ""
     closed_link: str = ""
+    waiting_link: str = ""
     member_id: str = ""
     event_id: str = ""
     session_id: str = ""
@@ -107,7 +108,8 @@ class People:
 
 
 def _make_content(page: Page, site: Site) -> None:
-    """What the pages show: a member, sign-up on, two rooms, an event, a session, a provider."""
+    """What the pages show: a member, sign-up on, three rooms (open, closed, with a waiting
+    room), an event, a session, a provider."""
     page.goto("/admin/users")
     page.get_by_label("Name", exact=True).fill("Grace Hopper")
     page.get_by_label("Email address").fill(MEMBER)
@@ -131,6 +133,14 @@ def _make_content(page: Page, site: Site) -> None:
     site.link = page.get_by_label("Invitation link").input_value()
     site.room_id = page.url.split("?")[0].rsplit("/", 1)[1]
     assert site.closed_link != site.link
+    page.goto("/rooms")
+    page.get_by_label("Room name").fill("Office hours")
+    page.get_by_role("button", name="Create", exact=True).click()
+    page.get_by_role("button", name="Open the room").click()
+    page.get_by_label("Waiting room").select_option("guests")
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.get_by_role("status").first).to_have_text("Settings saved.")
+    site.waiting_link = page.get_by_label("Invitation link").input_value()
 
     page.goto("/people")
     href = page.get_by_role("link", name=re.compile("Grace Hopper")).first.get_attribute("href")
@@ -234,6 +244,15 @@ def _guest_at_prejoin(people: People, site: Site, locale: str) -> Page:
     return page
 
 
+def _guest_waiting(people: People, site: Site, locale: str) -> Page:
+    page = people.stranger(locale)
+    page.goto(site.waiting_link)
+    page.locator("input[name=name]").fill("Student")
+    page.locator("form button[type=submit]").first.click()
+    expect(page.locator(".waiting-state")).to_be_visible()
+    return page
+
+
 def _guest_in_meeting(people: People, site: Site, locale: str) -> Page:
     page = _guest_at_prejoin(people, site, locale)
     page.locator("#join-button").click()
@@ -318,6 +337,7 @@ PAGES: dict[str, Visit] = {
     "room-settings": _admin_goes(lambda site: f"/rooms/{site.room_id}"),
     "room-entry-guest": _stranger_goes(lambda site: site.link, shows="input[name=name]"),
     "room-closed-guest": _stranger_goes(lambda site: site.closed_link),
+    "room-waiting-guest": _guest_waiting,
     "prejoin-guest": _guest_at_prejoin,
     "meeting-guest": _guest_in_meeting,
     "meeting-moderator": _moderator_in_meeting,
