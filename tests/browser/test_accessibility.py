@@ -59,6 +59,7 @@ class People:
 
     browser: Browser
     site: Site
+    # Logged-in pages, by language (Ada's) or by email and language (the member's).
     admins: dict[str, Page] = field(default_factory=dict)
     strangers: list[BrowserContext] = field(default_factory=list)
     tabs: list[Page] = field(default_factory=list)
@@ -69,16 +70,24 @@ class People:
 
     def admin(self, locale: str) -> Page:
         """Ada, the administrator, logged in once per language; her page is reused."""
-        if locale not in self.admins:
+        return self._logged_in(ADMIN, locale)
+
+    def member(self, locale: str) -> Page:
+        """Grace, a member invited to the event, logged in once per language."""
+        return self._logged_in(MEMBER, locale)
+
+    def _logged_in(self, email: str, locale: str) -> Page:
+        key = locale if email == ADMIN else f"{email} {locale}"
+        if key not in self.admins:
             page = self.context(locale).new_page()
             page.on("dialog", lambda dialog: dialog.accept())
             page.goto("/login")
-            page.locator("input[name=email]").fill(ADMIN)
+            page.locator("input[name=email]").fill(email)
             page.locator("input[name=password]").fill(PASSWORD)
             page.locator("form button[type=submit]").first.click()
             expect(page.locator("form[action='/logout']")).to_be_attached()
-            self.admins[locale] = page
-        return self.admins[locale]
+            self.admins[key] = page
+        return self.admins[key]
 
     def stranger(self, locale: str) -> Page:
         """Someone with no account and no cookie yet (a guest, or a person about to sign up)."""
@@ -225,6 +234,17 @@ def _admin_goes(path: str | Callable[[Site], str], *, shows: str = "main") -> Vi
     return visit
 
 
+def _member_goes(path: str | Callable[[Site], str], *, shows: str = "main") -> Visit:
+    def visit(people: People, site: Site, locale: str) -> Page:
+        page = people.member(locale)
+        response = page.goto(path(site) if callable(path) else path)
+        assert response is not None and response.ok, f"{page.url} answered {response}"
+        expect(page.locator(shows).first).to_be_visible()
+        return page
+
+    return visit
+
+
 def _stranger_goes(path: str | Callable[[Site], str], *, shows: str = "main") -> Visit:
     def visit(people: People, site: Site, locale: str) -> Page:
         page = people.stranger(locale)
@@ -348,6 +368,10 @@ PAGES: dict[str, Visit] = {
     "login-refused": _login_refused,
     "signup-refused": _signup_refused,
     "event-dialog": _event_dialog,
+    "home-member": _member_goes("/"),
+    "event-attendee": _member_goes(lambda site: f"/calendar/events/{site.event_id}"),
+    "session-member": _member_goes(lambda site: f"/sessions/{site.session_id}"),
+    "sessions-member": _member_goes("/sessions"),
     "people": _admin_goes("/people"),
     "member": _admin_goes(lambda site: f"/people/{site.member_id}"),
     "call": _admin_goes(lambda site: f"/call/{site.member_id}"),
