@@ -25,7 +25,7 @@ from parley.calendar.models import ANSWERS, CANCELLED, NEEDS_ACTION, CalendarEve
 from parley.calendar.schemas import EventIn
 from parley.calendar.views import MAX_IMPORT_BYTES, feed_url, local_text
 from parley.csrf import check_csrf
-from parley.deps import AdminUser, CurrentUser, DbSession, Viewer
+from parley.deps import AdminUser, CurrentUser, DbSession, Id, Viewer
 from parley.errors import N_, Invalid, ParleyError
 from parley.forms import form_data, parse
 from parley.people import service as people
@@ -261,7 +261,7 @@ async def _details_context(
 
 @router.get("/calendar/events/{event_id}")
 async def event_page(
-    event_id: int, request: Request, user: CurrentUser, db: DbSession, popup: bool = False
+    event_id: Id, request: Request, user: CurrentUser, db: DbSession, popup: bool = False
 ) -> Response:
     event, role = await service.get_visible(db=db, user=user, event_id=event_id)
     context = await _details_context(request, db, user, event, role)
@@ -269,7 +269,7 @@ async def event_page(
 
 
 @router.post("/calendar/events/{event_id}/answer")
-async def answer(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def answer(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
     data = await form_data(request)
     attendee = service.attendee_of(user, event)
@@ -281,14 +281,14 @@ async def answer(event_id: int, request: Request, user: CurrentUser, db: DbSessi
 
 
 @router.post("/calendar/events/{event_id}/cancel")
-async def cancel(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def cancel(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
     await service.cancel(db=db, services=_services(request), actor=user, event=event)
     return RedirectResponse(f"/calendar/events/{event.id}", status_code=303)
 
 
 @router.post("/calendar/events/{event_id}/delete")
-async def delete(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def delete(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
     await service.delete(db=db, services=_services(request), actor=user, event=event)
     return RedirectResponse("/calendar", status_code=303)
@@ -463,7 +463,7 @@ async def new_event(
 
 
 @router.get("/calendar/events/{event_id}/edit")
-async def edit_event(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def edit_event(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
     service.require_organizer(user, event)
     return await _form_page(request, db, user, event=event, values=_values_of(event))
@@ -534,7 +534,7 @@ async def create_event(request: Request, user: CurrentUser, db: DbSession) -> Re
 
 @router.post("/calendar/events/{event_id}/edit")
 async def update_event(
-    event_id: int, request: Request, user: CurrentUser, db: DbSession
+    event_id: Id, request: Request, user: CurrentUser, db: DbSession
 ) -> Response:
     event, _role = await service.get_visible(db=db, user=user, event_id=event_id)
     service.require_organizer(user, event)
@@ -546,7 +546,7 @@ async def update_event(
 
 @router.get("/calendar/rsvp/{attendee_id}/{token}")
 async def rsvp_page(
-    attendee_id: int, token: str, request: Request, db: DbSession, viewer: Viewer, answer: str = ""
+    attendee_id: Id, token: str, request: Request, db: DbSession, viewer: Viewer, answer: str = ""
 ) -> Response:
     attendee, event = await service.attendee_for_token(
         db=db, secret=request.app.state.secret, attendee_id=attendee_id, token=token[:100]
@@ -568,7 +568,7 @@ async def rsvp_page(
 
 @router.post("/calendar/rsvp/{attendee_id}/{token}")
 async def rsvp(
-    attendee_id: int, token: str, request: Request, db: DbSession, viewer: Viewer
+    attendee_id: Id, token: str, request: Request, db: DbSession, viewer: Viewer
 ) -> Response:
     attendee, event = await service.attendee_for_token(
         db=db, secret=request.app.state.secret, attendee_id=attendee_id, token=token[:100]
