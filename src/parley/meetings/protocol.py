@@ -55,6 +55,8 @@ from pydantic import (
     model_validator,
 )
 
+from parley.deps import ID_MAX
+
 PROTOCOL_VERSION = 1
 # A message larger than this is refused unread: an SDP offer with camera and screen (several
 # video sections, each listing every codec) is the largest thing a client sends.
@@ -63,6 +65,9 @@ MAX_SDP_CHARS = 60_000
 CHAT_MAX_CHARS = 2000
 
 ParticipantId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+# A row of the database (a poll, a waiting-room entry) or an event number: the columns are
+# 32-bit, so a larger number names nothing and is refused as a malformed message.
+RowId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 class _Message(BaseModel):
@@ -71,7 +76,7 @@ class _Message(BaseModel):
 
 class Hello(_Message):
     type: Literal["hello"]
-    last_event: Annotated[int, Field(ge=0)] | None = None
+    last_event: Annotated[int, Field(ge=0, le=ID_MAX)] | None = None
 
 
 class Ping(_Message):
@@ -128,12 +133,12 @@ class ModDemote(_Message):
 
 class ModAdmit(_Message):
     type: Literal["mod.admit"]
-    entry: Annotated[int, Field(ge=1)]
+    entry: RowId
 
 
 class ModRefuse(_Message):
     type: Literal["mod.refuse"]
-    entry: Annotated[int, Field(ge=1)]
+    entry: RowId
 
 
 class ModLock(_Message):
@@ -243,7 +248,7 @@ class PollStart(_Message):
 
 class PollAnswer(_Message):
     type: Literal["poll.answer"]
-    poll: Annotated[int, Field(ge=1)]
+    poll: RowId
     choices: Annotated[
         list[Annotated[int, Field(ge=0, lt=POLL_MAX_OPTIONS)]], Field(max_length=10)
     ] = []
@@ -252,7 +257,7 @@ class PollAnswer(_Message):
 
 class PollClose(_Message):
     type: Literal["poll.close"]
-    poll: Annotated[int, Field(ge=1)]
+    poll: RowId
     publish: bool = False
 
 
