@@ -74,3 +74,40 @@ def test_a_poll_answer_out_of_range_changes_nothing(people: tuple[Participant, .
     bea.send({"type": "poll.answer", "poll": poll["id"], "choices": [1]})
     assert bea.expect("poll.answered")["data"] == {"poll": poll["id"]}
     assert moderator.expect("poll.results", voters=1)["data"]["counts"] == [0, 1]
+
+
+def test_control_characters_never_reach_the_chat(people: tuple[Participant, ...]) -> None:
+    """NUL (which PostgreSQL refuses in text) and the other C0 characters but tab and newline
+    are taken out of what people write; a message of nothing else is refused."""
+    moderator, bea, cy = people
+    bea.send({"type": "chat.send", "text": "a\x00b\x01c\x1b\td\r\ne"})
+    for person in people:
+        assert person.expect("chat")["data"]["text"] == "abc\td\ne"
+    bea.send({"type": "chat.send", "text": "\x00\x07"})
+    assert bea.expect("error")["code"] == "bad_message"
+    bea.send({"type": "chat.send", "text": "for you\x00", "to": cy.id})
+    assert cy.expect("chat")["data"]["text"] == "for you"
+    bea.send({"type": "chat.send", "text": "hi", "to": cy.id + "\x00"})
+    assert bea.expect("error")["code"] == "bad_message"
+    # Someone arriving later reads the same history from the database.
+    late = Participant(bea.server, bea.token, bea.slug).open()
+    texts = [m["text"] for m in late.welcome["chat"]]
+    assert texts[-2:] == ["abc\td\ne", "for you"]
+    late.close()
+    _still_answers(moderator)
+
+
+def test_control_characters_never_reach_a_poll(people: tuple[Participant, ...]) -> None:
+    moderator, bea, _cy = people
+    moderator.send(
+        {"type": "poll.start", "question": "Lunch\x00?", "options": ["Y\x00es", "No\x01"]}
+    )
+    poll = bea.expect("poll.started")["data"]
+    assert poll["question"] == "Lunch?" and poll["options"] == ["Yes", "No"]
+    moderator.send({"type": "poll.close", "poll": poll["id"]})
+    bea.expect("poll.closed")
+    moderator.send({"type": "poll.start", "question": "Why?", "kind": "text"})
+    poll = bea.expect("poll.started")["data"]
+    bea.send({"type": "poll.answer", "poll": poll["id"], "text": "be\x00cause\x02"})
+    bea.expect("poll.answered")
+    assert moderator.expect("poll.results", voters=1)["data"]["texts"] == ["because"]
