@@ -245,6 +245,8 @@ async def edit(session_id: Id, request: Request, user: CurrentUser, db: DbSessio
             )
         except ParleyError as refusal:
             await db.rollback()
+            # The rollback expired everything loaded, the person too: read both again.
+            await db.refresh(user)
             session = await _get(db, session_id)
             errors = {"__all__": i18n.gettext(refusal.message, **refusal.params)}
         else:
