@@ -15,9 +15,9 @@ From the browser (validated here; anything else gets an `error` and changes noth
   signalling for participant `to` of the same meeting (an SDP offer or answer, or an ICE
   candidate; `streams` names the sender's media streams `camera` or `screen`; the session
   ids tell one connection between two people from an earlier one). Relayed, never stored.
-- Polls: `poll.start {question, kind, options, multiple, anonymous}` (moderators),
-  `poll.answer {poll, choices?, text?}` (once per person), `poll.close {poll, publish}`
-  (moderators).
+- Polls: `poll.start {question, kind, options, multiple, anonymous, members_only}`
+  (moderators), `poll.answer {poll, choices?, text?}` (once per member account or guest
+  identity; members only when the poll says so), `poll.close {poll, publish}` (moderators).
 - Shared video (moderators): `video.share {url}`, `video.control {playing, position, rate}`,
   `video.stop`.
 - `reaction {emoji}`: a short-lived reaction from a fixed set (`REACTIONS`), shown to all.
@@ -264,6 +264,7 @@ class PollStart(_Message):
     options: Annotated[list[PollOption], Field(max_length=POLL_MAX_OPTIONS)] = []
     multiple: bool = False
     anonymous: bool = False
+    members_only: bool = False
 
     @model_validator(mode="after")
     def _options_fit_the_kind(self) -> PollStart:
