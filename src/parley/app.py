@@ -47,6 +47,7 @@ from parley.rooms import pages as room_pages
 from parley.rooms import views as room_views
 from parley.sessions import pages as session_pages
 from parley.settings import Settings
+from parley.sockets import AddressSlots
 from parley.templating import STATIC_DIR, create_templates, render
 
 log = logging.getLogger(__name__)
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.code_limiter = RateLimiter(settings.access_code_attempts)
     app.state.invitation_limiter = RateLimiter(settings.invitations_per_person)
     app.state.email_limiter = RateLimiter(settings.email_invitations)
+    app.state.anonymous_sockets = AddressSlots(settings.anonymous_sockets_per_address)
 
     _install_error_handlers(app)
     app.include_router(health_router)

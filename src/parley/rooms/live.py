@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from parley.accounts import service as accounts
 from parley.bus import Bus, SubscriptionOverflow
+from parley.csrf import SESSION_COOKIE
 from parley.meetings import hub
 from parley.rooms import service
 from parley.rooms.models import WaitingEntry
+from parley.sockets import AddressSlots
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -29,6 +32,10 @@ JOIN_COOKIE = "parley_join"
 WAIT_COOKIE = "parley_wait"
 # Close code for "policy violation": a connection from another site, or with nothing to watch.
 POLICY_VIOLATION = 1008
+# Close code for "too many sockets nobody logged in holds from your address" (see
+# PARLEY_ANONYMOUS_SOCKETS_PER_ADDRESS); the reason says so in words.
+CLOSE_TOO_MANY_ANONYMOUS = 4006
+TOO_MANY_ANONYMOUS = "Too many connections from your address without logging in."
 
 
 def origin_ok(websocket: WebSocket) -> bool:
@@ -65,15 +72,32 @@ async def live(websocket: WebSocket, slug: str) -> None:
         if claims is None and (ticket := websocket.cookies.get(WAIT_COOKIE)):
             entry = await service.waiting_entry(db=db, room=room, ticket=ticket)
         room_id = room.id
+        anonymous = await _anonymous(websocket, db, claims)
 
-    await websocket.accept()
+    slots: AddressSlots = websocket.app.state.anonymous_sockets
+    address = websocket.client.host if websocket.client else ""
+    with slots.hold(address) if anonymous else nullcontext(True) as granted:
+        await websocket.accept()
+        if not granted:
+            await websocket.close(code=CLOSE_TOO_MANY_ANONYMOUS, reason=TOO_MANY_ANONYMOUS)
+            return
+        if claims is not None:
+            # A participant: the meeting hub holds the socket (and one subscription for the room).
+            await hub.serve(websocket, websocket.app.state.hubs, claims)
+            return
+        async with bus.subscribe(service.channel(room_id)) as subscription:
+            # Subscribed before the state is read, so no change between the two is missed.
+            await _watcher(websocket, sessions, room_id, entry.id if entry else None, subscription)
+
+
+async def _anonymous(
+    websocket: WebSocket, db: AsyncSession, claims: service.JoinClaims | None
+) -> bool:
+    """Whether nobody logged in holds this socket: a guest, or someone waiting unknown."""
     if claims is not None:
-        # A participant: the meeting hub holds the socket (and one subscription for the room).
-        await hub.serve(websocket, websocket.app.state.hubs, claims)
-        return
-    async with bus.subscribe(service.channel(room_id)) as subscription:
-        # Subscribed before the state is read, so no change between the two is missed.
-        await _watcher(websocket, sessions, room_id, entry.id if entry else None, subscription)
+        return claims.is_guest
+    token = websocket.cookies.get(SESSION_COOKIE)
+    return token is None or await accounts.user_for_session(db=db, token=token) is None
 
 
 async def _send(websocket: WebSocket, event: dict[str, Any]) -> None:
