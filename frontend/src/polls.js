@@ -100,6 +100,7 @@ export class Polls {
         options,
         multiple: multiple.checked,
         anonymous: /** @type {HTMLInputElement} */ (document.getElementById("poll-anonymous")).checked,
+        members_only: /** @type {HTMLInputElement} */ (document.getElementById("poll-members-only")).checked,
       });
       /** @type {HTMLInputElement} */ (document.getElementById("poll-question")).value = "";
     });
@@ -167,6 +168,7 @@ export class Polls {
     const meta = [open ? _("Poll by %(name)s", { name: poll.by }) : poll.state === "published" ? _("Results") : _("Closed, results not published")];
     if (poll.anonymous) meta.push(_("anonymous"));
     if (poll.multiple) meta.push(_("several answers allowed"));
+    if (poll.members_only) meta.push(_("members only"));
     document.getElementById("poll-card-meta").textContent = meta.join(" · ");
 
     const form = document.getElementById("poll-answer");

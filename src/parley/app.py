@@ -52,6 +52,7 @@ from parley.runtime import Limiters, Runtime
 from parley.sessions import api as session_api
 from parley.sessions import pages as session_pages
 from parley.settings import Settings
+from parley.sockets import AddressSlots
 from parley.templating import STATIC_DIR, create_templates, render
 
 log = logging.getLogger(__name__)
@@ -265,6 +266,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             secret=secret,
             templates=templates,
             limiters=limiters,
+            anonymous_sockets=AddressSlots(settings.anonymous_sockets_per_address),
             engine=engine,
             database=database,
             bus=bus,

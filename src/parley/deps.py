@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley import i18n
@@ -29,6 +29,15 @@ def _settings(request: Request) -> Settings:
 
 DbSession = Annotated[AsyncSession, Depends(_db)]
 AppSettings = Annotated[Settings, Depends(_settings)]
+
+# Every table's id is a 32-bit signed integer on PostgreSQL (and SQLite refuses more than 64 bits).
+ID_MAX = 2**31 - 1
+
+# An id in a URL path. A number the database cannot hold names nothing, and is refused like a
+# word where a number belongs: 422, as JSON on the API and as the error page on pages. The
+# route's dependencies (login, administrator) run first, so a refusal tells an anonymous
+# person nothing they would not learn from any other URL.
+Id = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 async def _viewer(request: Request, db: DbSession) -> User | None:

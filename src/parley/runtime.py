@@ -24,6 +24,7 @@ from starlette.requests import HTTPConnection
 from parley.bus import Bus
 from parley.ratelimit import RateLimiter
 from parley.settings import Settings
+from parley.sockets import AddressSlots
 
 if TYPE_CHECKING:
     from parley.documents.yjs import SharedRooms
@@ -50,6 +51,8 @@ class Runtime:
     secret: str
     templates: Jinja2Templates
     limiters: Limiters
+    # Meeting sockets nobody logged in holds, per client address (see parley.meetings.socket).
+    anonymous_sockets: AddressSlots
     engine: AsyncEngine
     # Opens a database session: `async with runtime.database() as db`.
     database: async_sessionmaker[AsyncSession]

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "Parley <parley@localhost>"
 
+    # Meeting sockets nobody logged in holds (guests, people waiting), per client address and
+    # process: a classroom behind one NAT stays under it, one machine opening thousands does not.
+    anonymous_sockets_per_address: int = Field(default=20, ge=1)
     # Failed logins allowed per address and per account in one window.
     login_attempts: str = "10/minute"
     # Wrong room access codes allowed per address and room in one window.

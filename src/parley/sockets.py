@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import Any
 
@@ -121,3 +122,29 @@ async def let_writer_finish(writer: asyncio.Task[None]) -> None:
     """The server is closing the socket: let its writer send what is queued (the reason)."""
     with contextlib.suppress(TimeoutError, asyncio.CancelledError):
         await asyncio.wait_for(asyncio.shield(writer), timeout=DRAIN_SECONDS)
+
+
+class AddressSlots:
+    """Sockets held per client address in this process, up to `limit` each.
+
+    For sockets nobody logged in holds (guests, people waiting for a room to open): one
+    machine opening thousands would otherwise hold the server's memory and tasks.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def hold(self, address: str) -> Iterator[bool]:
+        """A slot for the socket's lifetime: True if granted, False when the address is full."""
+        if self.held[address] >= self.limit:
+            yield False
+            return
+        self.held[address] += 1
+        try:
+            yield True
+        finally:
+            self.held[address] -= 1
+            if not self.held[address]:
+                del self.held[address]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 import httpx
 
+from tests.browser.people import PASSWORD
 from tests.browser.server import ParleyServer
 from tests.meetings.client import Participant
 
@@ -108,3 +110,50 @@ def test_free_text_and_bad_polls(people: tuple[Participant, ...]) -> None:
     moderator.send({"type": "poll.close", "poll": poll["id"], "publish": False})
     closed = bea.expect("poll.closed")["data"]
     assert closed["poll"]["state"] == "closed" and "results" not in closed
+
+
+def test_a_member_answers_once_from_any_number_of_browsers(
+    people: tuple[Participant, ...], server: ParleyServer, room: dict[str, Any]
+) -> None:
+    moderator, bea, _cy = people
+    moderator.send({**YES_NO, "question": "Friday?"})
+    poll = bea.expect("poll.started")["data"]
+    bea.send({"type": "poll.answer", "poll": poll["id"], "choices": [1]})
+    bea.expect("poll.answered")
+    moderator.send({"type": "poll.answer", "poll": poll["id"], "choices": [0]})
+    moderator.expect("poll.answered")
+    moderator.expect("poll.results", voters=2)
+    # The same member logs in from a fresh browser: the same person, who answered already.
+    with httpx.Client(base_url=server.url, timeout=10) as browser:
+        response = browser.post(
+            "/api/v1/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
+        )
+        browser.headers["x-csrf-token"] = response.json()["csrf_token"]
+        again = Participant.join(server, browser, room).open()
+        assert again.welcome["poll"]["answered"] is True
+        again.send({"type": "poll.answer", "poll": poll["id"], "choices": [1]})
+        assert again.expect("error")["code"] == "already_answered"
+        again.send({"type": "poll.close", "poll": poll["id"], "publish": True})
+        closed = again.expect("poll.closed")["data"]
+        assert closed["results"]["voters"] == 2 and closed["results"]["counts"] == [1, 1]
+        again.close()
+
+
+def test_a_members_only_poll_refuses_guests(people: tuple[Participant, ...]) -> None:
+    moderator, bea, cy = people
+    moderator.send({**YES_NO, "question": "Members vote?", "members_only": True})
+    poll = bea.expect("poll.started")["data"]
+    assert poll["members_only"] is True
+    bea.send({"type": "poll.answer", "poll": poll["id"], "choices": [0]})
+    assert bea.expect("error")["code"] == "members_only"
+    moderator.send({"type": "poll.answer", "poll": poll["id"], "choices": [1]})
+    moderator.expect("poll.answered")
+    assert moderator.expect("poll.results", voters=1)["data"]["counts"] == [0, 1]
+    # An ordinary poll takes the guests' answers.
+    moderator.send({"type": "poll.close", "poll": poll["id"]})
+    cy.expect("poll.closed")
+    moderator.send({**YES_NO, "question": "Everyone?"})
+    poll = cy.expect("poll.started")["data"]
+    assert poll["members_only"] is False
+    cy.send({"type": "poll.answer", "poll": poll["id"], "choices": [0]})
+    cy.expect("poll.answered")

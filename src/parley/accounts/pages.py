@@ -19,7 +19,7 @@ from parley.accounts.web import (
     set_session_cookie,
 )
 from parley.csrf import SESSION_COOKIE, check_csrf
-from parley.deps import AppSettings, CurrentUser, DbSession, Viewer
+from parley.deps import AppSettings, CurrentUser, DbSession, Id, Viewer
 from parley.errors import N_, Conflict, Forbidden, NotAuthenticated, TooManyRequests
 from parley.forms import form_data, parse
 from parley.runtime import runtime_of
@@ -263,7 +263,7 @@ async def create_token(request: Request, user: CurrentUser, db: DbSession) -> Re
 
 @router.post("/profile/tokens/{token_id}/revoke")
 async def revoke_token(
-    request: Request, token_id: int, user: CurrentUser, db: DbSession
+    request: Request, token_id: Id, user: CurrentUser, db: DbSession
 ) -> Response:
     await service.revoke_api_token(db=db, user=user, token_id=token_id)
     return _redirect("/profile#tokens")

@@ -16,7 +16,7 @@ from parley.accounts.schemas import (
 )
 from parley.accounts.web import attempt_login, clear_session_cookie, set_session_cookie
 from parley.csrf import SESSION_COOKIE, CsrfProtected
-from parley.deps import AppSettings, CurrentUser, DbSession
+from parley.deps import AppSettings, CurrentUser, DbSession, Id
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -88,7 +88,7 @@ async def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_token(
-    token_id: int, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    token_id: Id, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> None:
     """Revoke one of my tokens; it stops working at once."""
     await service.revoke_api_token(db=db, user=user, token_id=token_id)

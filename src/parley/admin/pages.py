@@ -12,7 +12,7 @@ from parley import i18n, site
 from parley.accounts import service as accounts
 from parley.accounts.schemas import DisplayName, Email, Password
 from parley.csrf import check_csrf
-from parley.deps import AdminUser, DbSession
+from parley.deps import AdminUser, DbSession, Id
 from parley.documents import quota
 from parley.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from parley.forms import form_data, parse
@@ -88,7 +88,7 @@ async def create_user(request: Request, _admin: AdminUser, db: DbSession) -> Res
 
 
 @router.post("/users/{user_id}")
-async def change_user(request: Request, user_id: int, admin: AdminUser, db: DbSession) -> Response:
+async def change_user(request: Request, user_id: Id, admin: AdminUser, db: DbSession) -> Response:
     form, _errors = parse(UserActionForm, await form_data(request))
     user = await accounts.get(db=db, user_id=user_id)
     if user is None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from parley.accounts import service as accounts
 from parley.accounts.schemas import UserAdminUpdate, UserCreate, UserOut
 from parley.csrf import CsrfProtected
-from parley.deps import AdminUser, DbSession
+from parley.deps import AdminUser, DbSession, Id
 from parley.errors import N_, NotFound
 
 router = APIRouter(prefix="/api/v1/users", tags=["administration"])
@@ -36,7 +36,7 @@ async def create_user(
 
 @router.patch("/{user_id}", response_model=UserOut)
 async def update_user(
-    user_id: int, body: UserAdminUpdate, admin: AdminUser, db: DbSession, _csrf: CsrfProtected
+    user_id: Id, body: UserAdminUpdate, admin: AdminUser, db: DbSession, _csrf: CsrfProtected
 ) -> UserOut:
     """Promote, demote, disable or enable an account (administrators only)."""
     user = await accounts.get(db=db, user_id=user_id)

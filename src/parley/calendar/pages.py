@@ -22,7 +22,7 @@ from parley.calendar import emails, feeds, forms, importing, layout, recurrence,
 from parley.calendar import site as calendar_site
 from parley.calendar.models import ANSWERS, CANCELLED, NEEDS_ACTION, CalendarEvent
 from parley.csrf import check_csrf
-from parley.deps import AdminUser, CurrentUser, DbSession, Viewer
+from parley.deps import AdminUser, CurrentUser, DbSession, Id, Viewer
 from parley.errors import N_, Invalid, ParleyError
 from parley.forms import form_data
 from parley.people import service as people
@@ -144,7 +144,7 @@ async def _details_context(
 
 @router.get("/calendar/events/{event_id}")
 async def event_page(
-    event_id: int, request: Request, user: CurrentUser, db: DbSession, popup: bool = False
+    event_id: Id, request: Request, user: CurrentUser, db: DbSession, popup: bool = False
 ) -> Response:
     event, role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     context = await _details_context(request, db, user, event, role)
@@ -152,7 +152,7 @@ async def event_page(
 
 
 @router.post("/calendar/events/{event_id}/answer")
-async def answer(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def answer(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     data = await form_data(request)
     attendee = visibility.attendee_of(user, event)
@@ -164,14 +164,14 @@ async def answer(event_id: int, request: Request, user: CurrentUser, db: DbSessi
 
 
 @router.post("/calendar/events/{event_id}/cancel")
-async def cancel(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def cancel(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     await service.cancel(db=db, runtime=runtime_of(request), actor=user, event=event)
     return RedirectResponse(f"/calendar/events/{event.id}", status_code=303)
 
 
 @router.post("/calendar/events/{event_id}/delete")
-async def delete(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def delete(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     await service.delete(db=db, runtime=runtime_of(request), actor=user, event=event)
     return RedirectResponse("/calendar", status_code=303)
@@ -231,7 +231,7 @@ async def new_event(
 
 
 @router.get("/calendar/events/{event_id}/edit")
-async def edit_event(event_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def edit_event(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     visibility.require_organizer(user, event)
     return await _form_page(request, db, user, event=event, values=forms.values_of(event))
@@ -302,7 +302,7 @@ async def create_event(request: Request, user: CurrentUser, db: DbSession) -> Re
 
 @router.post("/calendar/events/{event_id}/edit")
 async def update_event(
-    event_id: int, request: Request, user: CurrentUser, db: DbSession
+    event_id: Id, request: Request, user: CurrentUser, db: DbSession
 ) -> Response:
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     visibility.require_organizer(user, event)
@@ -314,7 +314,7 @@ async def update_event(
 
 @router.get("/calendar/rsvp/{attendee_id}/{token}")
 async def rsvp_page(
-    attendee_id: int, token: str, request: Request, db: DbSession, viewer: Viewer, answer: str = ""
+    attendee_id: Id, token: str, request: Request, db: DbSession, viewer: Viewer, answer: str = ""
 ) -> Response:
     attendee, event = await service.attendee_for_token(
         db=db, secret=runtime_of(request).secret, attendee_id=attendee_id, token=token[:100]
@@ -336,7 +336,7 @@ async def rsvp_page(
 
 @router.post("/calendar/rsvp/{attendee_id}/{token}")
 async def rsvp(
-    attendee_id: int, token: str, request: Request, db: DbSession, viewer: Viewer
+    attendee_id: Id, token: str, request: Request, db: DbSession, viewer: Viewer
 ) -> Response:
     attendee, event = await service.attendee_for_token(
         db=db, secret=runtime_of(request).secret, attendee_id=attendee_id, token=token[:100]

@@ -29,7 +29,7 @@ from parley.calendar.schemas import (
     RecurrenceIn,
 )
 from parley.csrf import CsrfProtected
-from parley.deps import CurrentUser, DbSession
+from parley.deps import CurrentUser, DbSession, Id
 from parley.errors import N_, Invalid, NotFound
 from parley.runtime import CurrentRuntime
 
@@ -162,14 +162,14 @@ async def create_event(
 
 
 @router.get("/events/{event_id}", response_model=EventOut)
-async def get_event(event_id: int, user: CurrentUser, db: DbSession) -> EventOut:
+async def get_event(event_id: Id, user: CurrentUser, db: DbSession) -> EventOut:
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     return event_out(event, user, await calendar_site.load(db=db))
 
 
 @router.put("/events/{event_id}", response_model=EventOut)
 async def update_event(
-    event_id: int,
+    event_id: Id,
     body: EventIn,
     user: CurrentUser,
     db: DbSession,
@@ -186,7 +186,7 @@ async def update_event(
 
 @router.post("/events/{event_id}/cancel", response_model=EventOut)
 async def cancel_event(
-    event_id: int,
+    event_id: Id,
     user: CurrentUser,
     db: DbSession,
     runtime: CurrentRuntime,
@@ -200,7 +200,7 @@ async def cancel_event(
 
 @router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_event(
-    event_id: int,
+    event_id: Id,
     user: CurrentUser,
     db: DbSession,
     runtime: CurrentRuntime,
@@ -214,7 +214,7 @@ async def delete_event(
 
 @router.put("/events/{event_id}/answer", response_model=EventOut)
 async def answer_event(
-    event_id: int, body: AnswerIn, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    event_id: Id, body: AnswerIn, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> EventOut:
     """Accept, decline or say maybe, as an attendee."""
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
@@ -226,7 +226,7 @@ async def answer_event(
 
 
 @router.get("/events/{event_id}/ics", response_class=Response)
-async def event_ics(event_id: int, user: CurrentUser, db: DbSession) -> Response:
+async def event_ics(event_id: Id, user: CurrentUser, db: DbSession) -> Response:
     """The event as an .ics file (METHOD:PUBLISH), for a calendar program."""
     event, _role = await visibility.get_visible(db=db, user=user, event_id=event_id)
     site = await calendar_site.load(db=db)

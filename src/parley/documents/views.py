@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from parley import i18n
 from parley.csrf import check_csrf
-from parley.deps import DbSession
+from parley.deps import DbSession, Id
 from parley.documents import export, files, quota, service, yjs_store
 from parley.documents.filetype import OFFICE_KINDS, NotADocument, ZipBomb, sniff
 from parley.documents.models import Presentation
@@ -212,7 +212,7 @@ async def _document(room: Room, presentation_id: int, db: DbSession) -> Presenta
 @router.get("/r/{slug}/documents/{presentation_id}/{what}/{number}")
 async def page_image(
     slug: str,
-    presentation_id: int,
+    presentation_id: Id,
     what: Literal["pages", "thumbs"],
     number: int,
     request: Request,
@@ -244,7 +244,7 @@ MEDIA_TYPES = {
 
 
 @router.get("/r/{slug}/documents/{presentation_id}/original")
-async def original(slug: str, presentation_id: int, request: Request, db: DbSession) -> Response:
+async def original(slug: str, presentation_id: Id, request: Request, db: DbSession) -> Response:
     """The file as uploaded, for moderators, and for everyone when the presenter allows it."""
     room, _, row = await _participant(slug, request, db)
     document = await _document(room, presentation_id, db)

@@ -135,6 +135,8 @@ class PollView(BaseModel):
     options: list[str]
     multiple: bool
     anonymous: bool
+    # Guests may not answer (see `parley.meetings.polls`).
+    members_only: bool
     state: Literal["open", "closed", "published"]
     by: str
     at: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.accounts.models import NAME_MAX
@@ -59,6 +59,9 @@ class Poll(Base):
     options: Mapped[list[str]] = mapped_column(JSON)
     multiple: Mapped[bool] = mapped_column(default=False)
     anonymous: Mapped[bool] = mapped_column(default=False)
+    # Only members (logged in) may answer: a guest is one per browser, and a new browser is
+    # a new guest, so a vote that must count once per person is for members only.
+    members_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     # "open", then "closed" (results seen by moderators only) or "published" (by everyone).
     state: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,10 @@
 """Live polls: a moderator asks, each person answers once, results are published or not.
 
+Once per person means once per member account (every tab and browser of a member is the
+same participant) and once per guest identity (the server-signed guest cookie): a guest in
+a fresh browser is a new guest, which no server can tell apart, so a poll that must count
+people is set "members only" and guests cannot answer it.
+
 Results of an anonymous poll are counts and texts only: no event, snapshot or export ever
 says who answered what (the voter's id is kept, unshown, to refuse a second answer).
 """
@@ -32,6 +37,7 @@ def poll_view(poll: Poll) -> dict[str, Any]:
         "options": list(poll.options),
         "multiple": poll.multiple,
         "anonymous": poll.anonymous,
+        "members_only": poll.members_only,
         "state": poll.state,
         "by": poll.starter_name,
         "at": poll.created_at.isoformat(),
@@ -113,6 +119,7 @@ async def start(
         options=list(poll.options),
         multiple=poll.multiple,
         anonymous=poll.anonymous,
+        members_only=poll.members_only,
         state="open",
         created_at=utcnow(),
     )
@@ -140,6 +147,8 @@ async def answer(
     poll = await _poll(db, claims, poll_id)
     if poll.state != "open":
         raise access.Refused(N_("This poll is closed."), code="poll_closed")
+    if poll.members_only and claims.is_guest:
+        raise access.Refused(N_("Only members may answer this poll."), code="members_only")
     mine = select(PollAnswer.id).where(
         PollAnswer.poll_id == poll.id, PollAnswer.voter == me.participant_id
     )

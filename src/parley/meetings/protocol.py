@@ -5,6 +5,7 @@ Version 1. Messages are JSON objects with a `type`.
 From the browser (validated here; anything else gets an `error` and changes nothing):
 - `hello {last_event?}`: the first message; `last_event` resumes after a reconnection.
 - `chat.send {text, to?}`: a public message, or a private one to participant `to`.
+  Control characters other than tab and newline are taken out of chat and poll texts.
 - `hand.raise`, `hand.lower`; `state.update {muted?, camera?, screen?}`.
 - Moderators only: `mod.mute {target}`, `mod.mute_all`, `mod.remove {target, ban}`,
   `mod.promote {target}`, `mod.demote {target}`, `mod.admit {entry}`, `mod.refuse {entry}`,
@@ -14,9 +15,9 @@ From the browser (validated here; anything else gets an `error` and changes noth
   signalling for participant `to` of the same meeting (an SDP offer or answer, or an ICE
   candidate; `streams` names the sender's media streams `camera` or `screen`; the session
   ids tell one connection between two people from an earlier one). Relayed, never stored.
-- Polls: `poll.start {question, kind, options, multiple, anonymous}` (moderators),
-  `poll.answer {poll, choices?, text?}` (once per person), `poll.close {poll, publish}`
-  (moderators).
+- Polls: `poll.start {question, kind, options, multiple, anonymous, members_only}`
+  (moderators), `poll.answer {poll, choices?, text?}` (once per member account or guest
+  identity; members only when the poll says so), `poll.close {poll, publish}` (moderators).
 - Shared video (moderators): `video.share {url}`, `video.control {playing, position, rate}`,
   `video.stop`.
 - `reaction {emoji}`: a short-lived reaction from a fixed set (`REACTIONS`), shown to all.
@@ -40,16 +41,21 @@ The server never takes a sender's id or role from the message: they come from th
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     TypeAdapter,
     model_validator,
 )
+
+from parley.deps import ID_MAX
 
 PROTOCOL_VERSION = 1
 # A message larger than this is refused unread: an SDP offer with camera and screen (several
@@ -58,7 +64,31 @@ MAX_MESSAGE_BYTES = 64 * 1024
 MAX_SDP_CHARS = 60_000
 CHAT_MAX_CHARS = 2000
 
-ParticipantId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+# C0 control characters but tab and newline: invisible in a message, and PostgreSQL refuses
+# NUL in text, so they never reach the database (a carriage return of a pasted line goes too).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
+def _without_control_characters(value: Any) -> Any:
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+def _no_control_characters(value: str) -> str:
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError("an id has no control characters")
+    return value
+
+
+# Text people write (chat, polls): control characters go first, then it is trimmed and measured.
+WrittenText = BeforeValidator(_without_control_characters)
+
+
+ParticipantId = Annotated[
+    str, StringConstraints(min_length=1, max_length=40), AfterValidator(_no_control_characters)
+]
+# A row of the database (a poll, a waiting-room entry) or an event number: the columns are
+# 32-bit, so a larger number names nothing and is refused as a malformed message.
+RowId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 class _Message(BaseModel):
@@ -67,7 +97,7 @@ class _Message(BaseModel):
 
 class Hello(_Message):
     type: Literal["hello"]
-    last_event: Annotated[int, Field(ge=0)] | None = None
+    last_event: Annotated[int, Field(ge=0, le=ID_MAX)] | None = None
 
 
 class Ping(_Message):
@@ -77,7 +107,9 @@ class Ping(_Message):
 class ChatSend(_Message):
     type: Literal["chat.send"]
     text: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CHAT_MAX_CHARS)
+        str,
+        WrittenText,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=CHAT_MAX_CHARS),
     ]
     to: ParticipantId | None = None
 
@@ -124,12 +156,12 @@ class ModDemote(_Message):
 
 class ModAdmit(_Message):
     type: Literal["mod.admit"]
-    entry: Annotated[int, Field(ge=1)]
+    entry: RowId
 
 
 class ModRefuse(_Message):
     type: Literal["mod.refuse"]
-    entry: Annotated[int, Field(ge=1)]
+    entry: RowId
 
 
 class ModLock(_Message):
@@ -214,16 +246,21 @@ class Reaction(_Message):
 
 
 POLL_MAX_OPTIONS = 10
-PollOption = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+PollOption = Annotated[
+    str, WrittenText, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
 
 
 class PollStart(_Message):
     type: Literal["poll.start"]
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    question: Annotated[
+        str, WrittenText, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+    ]
     kind: Literal["choice", "text"] = "choice"
     options: Annotated[list[PollOption], Field(max_length=POLL_MAX_OPTIONS)] = []
     multiple: bool = False
     anonymous: bool = False
+    members_only: bool = False
 
     @model_validator(mode="after")
     def _options_fit_the_kind(self) -> PollStart:
@@ -239,16 +276,18 @@ class PollStart(_Message):
 
 class PollAnswer(_Message):
     type: Literal["poll.answer"]
-    poll: Annotated[int, Field(ge=1)]
+    poll: RowId
     choices: Annotated[
         list[Annotated[int, Field(ge=0, lt=POLL_MAX_OPTIONS)]], Field(max_length=10)
     ] = []
-    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    text: (
+        Annotated[str, WrittenText, StringConstraints(strip_whitespace=True, max_length=500)] | None
+    ) = None
 
 
 class PollClose(_Message):
     type: Literal["poll.close"]
-    poll: Annotated[int, Field(ge=1)]
+    poll: RowId
     publish: bool = False
 
 

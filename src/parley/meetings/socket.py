@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from parley.accounts import service as accounts
 from parley.bus import SubscriptionOverflow
+from parley.csrf import SESSION_COOKIE
 from parley.meetings import connection
 from parley.rooms import channel, service
 from parley.rooms.models import WaitingEntry
@@ -28,6 +30,9 @@ from parley.sockets import CloseCode, origin_ok
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+
+# The reason given with CloseCode.TOO_MANY (see PARLEY_ANONYMOUS_SOCKETS_PER_ADDRESS).
+TOO_MANY_ANONYMOUS = "Too many connections from your address without logging in."
 
 
 @router.websocket("/r/{slug}/live")
@@ -53,16 +58,34 @@ async def live(websocket: WebSocket, slug: str) -> None:
             entry = await service.waiting_entry(db=db, room=room, ticket=ticket)
         room_id = room.id
 
-    await websocket.accept()
+        anonymous = await _anonymous(websocket, db, claims)
+
+    address = websocket.client.host if websocket.client else ""
+    slots = runtime.anonymous_sockets
+    with slots.hold(address) if anonymous else nullcontext(True) as granted:
+        await websocket.accept()
+        if not granted:
+            await websocket.close(code=CloseCode.TOO_MANY, reason=TOO_MANY_ANONYMOUS)
+            return
+        if claims is not None:
+            # A participant: the meeting hub holds the socket (and one subscription for the room).
+            await connection.serve(websocket, runtime.hubs, claims)
+            return
+        async with runtime.bus.subscribe(channel.name(room_id)) as subscription:
+            # Subscribed before the state is read, so no change between the two is missed.
+            await _watcher(
+                websocket, runtime.database, room_id, entry.id if entry else None, subscription
+            )
+
+
+async def _anonymous(
+    websocket: WebSocket, db: AsyncSession, claims: service.JoinClaims | None
+) -> bool:
+    """Whether nobody logged in holds this socket: a guest, or someone waiting unknown."""
     if claims is not None:
-        # A participant: the meeting hub holds the socket (and one subscription for the room).
-        await connection.serve(websocket, runtime.hubs, claims)
-        return
-    async with runtime.bus.subscribe(channel.name(room_id)) as subscription:
-        # Subscribed before the state is read, so no change between the two is missed.
-        await _watcher(
-            websocket, runtime.database, room_id, entry.id if entry else None, subscription
-        )
+        return claims.is_guest
+    token = websocket.cookies.get(SESSION_COOKIE)
+    return token is None or await accounts.user_for_session(db=db, token=token) is None
 
 
 async def _send(websocket: WebSocket, event: dict[str, Any]) -> None:

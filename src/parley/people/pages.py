@@ -9,7 +9,7 @@ from parley import i18n
 from parley.accounts.models import User
 from parley.bus import Bus
 from parley.csrf import check_csrf
-from parley.deps import CurrentUser, DbSession
+from parley.deps import CurrentUser, DbSession, Id
 from parley.errors import N_, NotFound, ParleyError
 from parley.forms import form_data
 from parley.people import service
@@ -55,7 +55,7 @@ async def _member(db: DbSession, user_id: int) -> User:
 
 
 @router.get("/people/{user_id}")
-async def member_card(user_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def member_card(user_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     member = await _member(db, user_id)
     return render(
         request,
@@ -65,7 +65,7 @@ async def member_card(user_id: int, request: Request, user: CurrentUser, db: DbS
 
 
 @router.get("/call/{user_id}")
-async def call_page(user_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def call_page(user_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     """The link a host application embeds: it asks before ringing anyone."""
     member = await _member(db, user_id)
     return render(
@@ -76,7 +76,7 @@ async def call_page(user_id: int, request: Request, user: CurrentUser, db: DbSes
 
 
 @router.post("/call/{user_id}")
-async def call(user_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def call(user_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     member = await _member(db, user_id)
     try:
         _invitation, room = await service.call(
@@ -102,9 +102,7 @@ async def call(user_id: int, request: Request, user: CurrentUser, db: DbSession)
 
 
 @router.post("/invitations/{invitation_id}/accept")
-async def accept(
-    invitation_id: int, request: Request, user: CurrentUser, db: DbSession
-) -> Response:
+async def accept(invitation_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     """Accept a call or an invitation: straight into the meeting."""
     _invitation, room = await service.accept(
         db=db, bus=_bus(request), user=user, invitation_id=invitation_id

@@ -293,7 +293,13 @@ async def accept(
         raise Conflict(messages.get(invitation.state, N_("This invitation has expired.")))
     if not room.is_open:
         raise Conflict(N_("The meeting has ended."), code="room_closed")
-    await _settle(db=db, bus=bus, invitation_id=invitation.id, state=ACCEPTED)
+    if invitation.state == RINGING and (
+        await _settle(db=db, bus=bus, invitation_id=invitation.id, state=ACCEPTED) is None
+    ):
+        # Answered meanwhile (another tab): the settle rolled back, which expired the person
+        # and the invitation; read them again and answer by what the invitation is now.
+        await db.refresh(user)
+        return await accept(db=db, bus=bus, user=user, invitation_id=invitation_id)
     return invitation, room
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from parley.accounts.schemas import Email
 from parley.bus import Bus
 from parley.csrf import CsrfProtected
-from parley.deps import CurrentUser, DbSession
+from parley.deps import CurrentUser, DbSession, Id
 from parley.errors import N_, NotFound
 from parley.jobs.worker import wake
 from parley.people import emails, service
@@ -187,7 +187,7 @@ async def email_invitations(
 
 @router.post("/invitations/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
 async def decline(
-    invitation_id: int, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    invitation_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> Response:
     await service.decline(db=db, bus=_bus(request), user=user, invitation_id=invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -195,7 +195,7 @@ async def decline(
 
 @router.post("/invitations/{invitation_id}/cancel", status_code=status.HTTP_204_NO_CONTENT)
 async def cancel(
-    invitation_id: int, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    invitation_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> Response:
     """The caller hangs up before the call is answered."""
     await service.cancel(db=db, bus=_bus(request), user=user, invitation_id=invitation_id)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from parley import i18n
 from parley.accounts.schemas import DisplayName
 from parley.csrf import check_csrf
-from parley.deps import AdminUser, DbSession
+from parley.deps import AdminUser, DbSession, Id
 from parley.errors import N_, Conflict, NotFound, ParleyError
 from parley.forms import form_data, parse
 from parley.providers import registry
@@ -201,7 +201,7 @@ async def create_provider(
 @router.get("/{config_id}")
 async def edit_provider(
     request: Request,
-    config_id: int,
+    config_id: Id,
     _admin: AdminUser,
     db: DbSession,
     runtime: Runtime,
@@ -214,7 +214,7 @@ async def edit_provider(
 
 @router.post("/{config_id}")
 async def save_provider(
-    request: Request, config_id: int, _admin: AdminUser, db: DbSession, runtime: Runtime
+    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
 ) -> Response:
     row = await _row(db, config_id)
     kind = _kind(row.kind)
@@ -236,7 +236,7 @@ async def save_provider(
 
 @router.post("/{config_id}/test")
 async def test_provider(
-    request: Request, config_id: int, _admin: AdminUser, db: DbSession, runtime: Runtime
+    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
 ) -> Response:
     row = await _row(db, config_id)
     result = await providers.test_connection(db=db, runtime=runtime, row=row)
@@ -244,14 +244,14 @@ async def test_provider(
 
 
 @router.post("/{config_id}/enable")
-async def enable_provider(config_id: int, _admin: AdminUser, db: DbSession) -> Response:
+async def enable_provider(config_id: Id, _admin: AdminUser, db: DbSession) -> Response:
     row = await _row(db, config_id)
     await providers.set_enabled(db=db, row=row, enabled=True)
     return RedirectResponse("/admin/providers?done=enabled", status_code=303)
 
 
 @router.post("/{config_id}/disable")
-async def disable_provider(config_id: int, _admin: AdminUser, db: DbSession) -> Response:
+async def disable_provider(config_id: Id, _admin: AdminUser, db: DbSession) -> Response:
     row = await _row(db, config_id)
     await providers.set_enabled(db=db, row=row, enabled=False)
     return RedirectResponse("/admin/providers?done=disabled", status_code=303)
@@ -259,7 +259,7 @@ async def disable_provider(config_id: int, _admin: AdminUser, db: DbSession) -> 
 
 @router.post("/{config_id}/delete")
 async def delete_provider(
-    config_id: int, _admin: AdminUser, db: DbSession, runtime: Runtime
+    config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
 ) -> Response:
     row = await _row(db, config_id)
     await providers.delete(db=db, runtime=runtime, row=row)
@@ -275,7 +275,7 @@ def _b64url(data: bytes) -> str:
 
 @router.get("/{config_id}/connect")
 async def connect_account(
-    request: Request, config_id: int, _admin: AdminUser, db: DbSession, runtime: Runtime
+    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
 ) -> Response:
     """Send the administrator to the service's consent page (a link: forms may not leave)."""
     row = await _row(db, config_id)
@@ -324,7 +324,7 @@ def _flow(request: Request, runtime: ProviderRuntime, row: ProviderConfig) -> di
 @router.get("/{config_id}/oauth/callback")
 async def oauth_callback(
     request: Request,
-    config_id: int,
+    config_id: Id,
     _admin: AdminUser,
     db: DbSession,
     runtime: Runtime,
@@ -366,7 +366,7 @@ async def oauth_callback(
 
 @router.post("/{config_id}/disconnect")
 async def disconnect_account(
-    request: Request, config_id: int, _admin: AdminUser, db: DbSession, runtime: Runtime
+    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
 ) -> Response:
     row = await _row(db, config_id)
     try:

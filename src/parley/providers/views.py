@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from parley import i18n
-from parley.deps import DbSession
+from parley.deps import DbSession, Id
 from parley.errors import N_, NotFound, ParleyError
 from parley.providers import service as providers
 from parley.providers.service import ProviderRuntime
@@ -23,7 +23,7 @@ MAX_WEBHOOK_BYTES = 64 * 1024
 
 
 @router.post("/{config_id}/webhook")
-async def webhook(config_id: int, request: Request, db: DbSession) -> JSONResponse:
+async def webhook(config_id: Id, request: Request, db: DbSession) -> JSONResponse:
     """Receive a signed call of the service of configuration `config_id`."""
     row = await providers.get(db=db, config_id=config_id)
     if row is None:

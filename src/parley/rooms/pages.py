@@ -14,7 +14,7 @@ from parley.accounts.models import User
 from parley.accounts.schemas import DisplayName, Email
 from parley.bus import Bus
 from parley.csrf import check_csrf
-from parley.deps import CurrentUser, DbSession, Viewer
+from parley.deps import CurrentUser, DbSession, Id, Viewer
 from parley.errors import N_, NotFound, ParleyError
 from parley.forms import form_data, parse
 from parley.rooms import guests, policies, service
@@ -141,13 +141,13 @@ async def _room_page(
 
 
 @router.get("/rooms/{room_id}")
-async def room_detail(room_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def room_detail(room_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     room = await _managed_room(db, room_id, user)
     return await _room_page(request, user, db, room)
 
 
 @router.post("/rooms/{room_id}/open")
-async def open_room(room_id: int, request: Request, viewer: Viewer, db: DbSession) -> Response:
+async def open_room(room_id: Id, request: Request, viewer: Viewer, db: DbSession) -> Response:
     room = await service.get(db=db, room_id=room_id)
     if room is None or viewer is None:
         raise NotFound(N_("No such room."))
@@ -157,7 +157,7 @@ async def open_room(room_id: int, request: Request, viewer: Viewer, db: DbSessio
 
 
 @router.post("/rooms/{room_id}/close")
-async def close_room(room_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def close_room(room_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     room = await _managed_room(db, room_id, user)
     await service.close_room(db=db, bus=_bus(request), actor=user, room=room)
     data = await form_data(request)
@@ -165,7 +165,7 @@ async def close_room(room_id: int, request: Request, user: CurrentUser, db: DbSe
 
 
 @router.post("/rooms/{room_id}/rename")
-async def rename_room(room_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def rename_room(room_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     room = await _managed_room(db, room_id, user)
     form, errors = parse(NameForm, await form_data(request))
     if form is None:
@@ -178,7 +178,7 @@ async def rename_room(room_id: int, request: Request, user: CurrentUser, db: DbS
 
 @router.post("/rooms/{room_id}/settings")
 async def change_settings(
-    room_id: int, request: Request, user: CurrentUser, db: DbSession
+    room_id: Id, request: Request, user: CurrentUser, db: DbSession
 ) -> Response:
     room = await _managed_room(db, room_id, user)
     data = await form_data(request)
@@ -199,7 +199,7 @@ async def change_settings(
 
 
 @router.post("/rooms/{room_id}/shares")
-async def share_room(room_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def share_room(room_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     room = await _managed_room(db, room_id, user)
     form, errors = parse(ShareForm, await form_data(request))
     if form is not None:
@@ -215,7 +215,7 @@ async def share_room(room_id: int, request: Request, user: CurrentUser, db: DbSe
 
 @router.post("/rooms/{room_id}/shares/{user_id}/remove")
 async def unshare_room(
-    room_id: int, user_id: int, request: Request, user: CurrentUser, db: DbSession
+    room_id: Id, user_id: Id, request: Request, user: CurrentUser, db: DbSession
 ) -> Response:
     room = await _managed_room(db, room_id, user)
     await service.unshare(db=db, actor=user, room=room, user_id=user_id)
@@ -223,7 +223,7 @@ async def unshare_room(
 
 
 @router.post("/rooms/{room_id}/delete")
-async def delete_room(room_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def delete_room(room_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     room = await _managed_room(db, room_id, user)
     await service.delete_room(db=db, bus=_bus(request), actor=user, room=room)
     return _redirect("/rooms")

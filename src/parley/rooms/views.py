@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, status
 
 from parley.bus import Bus
 from parley.csrf import CsrfProtected
-from parley.deps import CurrentUser, DbSession, Viewer
+from parley.deps import CurrentUser, DbSession, Id, Viewer
 from parley.errors import N_, Invalid, NotFound
 from parley.rooms import service
 from parley.rooms.models import Room
@@ -58,7 +58,7 @@ async def list_rooms(request: Request, user: CurrentUser, db: DbSession) -> list
 
 
 @router.get("/{room_id}", response_model=RoomOut)
-async def get_room(room_id: int, request: Request, user: CurrentUser, db: DbSession) -> RoomOut:
+async def get_room(room_id: Id, request: Request, user: CurrentUser, db: DbSession) -> RoomOut:
     room = await _room(db, room_id)
     service.require_access(user, room)
     return await room_out(request, db, room, user)
@@ -66,7 +66,7 @@ async def get_room(room_id: int, request: Request, user: CurrentUser, db: DbSess
 
 @router.patch("/{room_id}", response_model=RoomOut)
 async def update_room(
-    room_id: int,
+    room_id: Id,
     body: RoomUpdate,
     request: Request,
     user: CurrentUser,
@@ -91,7 +91,7 @@ async def update_room(
 
 @router.delete("/{room_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_room(
-    room_id: int, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    room_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> None:
     """Delete the room (its owner only); a meeting in it ends."""
     room = await _room(db, room_id)
@@ -100,7 +100,7 @@ async def delete_room(
 
 @router.post("/{room_id}/shares", response_model=MemberOut, status_code=201)
 async def share_room(
-    room_id: int, body: ShareIn, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    room_id: Id, body: ShareIn, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> MemberOut:
     """Share the room's management with a member (its owner only)."""
     room = await _room(db, room_id)
@@ -110,7 +110,7 @@ async def share_room(
 
 @router.delete("/{room_id}/shares/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def unshare_room(
-    room_id: int, user_id: int, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    room_id: Id, user_id: Id, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> None:
     room = await _room(db, room_id)
     await service.unshare(db=db, actor=user, room=room, user_id=user_id)
@@ -118,7 +118,7 @@ async def unshare_room(
 
 @router.post("/{room_id}/open", response_model=RoomOut)
 async def open_room(
-    room_id: int, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    room_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> RoomOut:
     """Open the room: people with the link can join."""
     room = await _room(db, room_id)
@@ -132,7 +132,7 @@ async def open_room(
 
 @router.post("/{room_id}/close", response_model=RoomOut)
 async def close_room(
-    room_id: int, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    room_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> RoomOut:
     """Close the room: the meeting ends for everyone in it."""
     room = await _room(db, room_id)
@@ -146,7 +146,7 @@ async def close_room(
     responses={202: {"description": "Waiting for a moderator: ask again with the ticket."}},
 )
 async def join_room(
-    room_id: int,
+    room_id: Id,
     body: JoinIn,
     request: Request,
     viewer: Viewer,
@@ -176,7 +176,7 @@ async def _moderated_room(db: DbSession, room_id: int, user: CurrentUser) -> Roo
 
 
 @router.get("/{room_id}/waiting", response_model=list[WaitingOut])
-async def waiting(room_id: int, user: CurrentUser, db: DbSession) -> list[WaitingOut]:
+async def waiting(room_id: Id, user: CurrentUser, db: DbSession) -> list[WaitingOut]:
     """Who waits to be let in (the room's moderators only)."""
     room = await _moderated_room(db, room_id, user)
     return [
@@ -192,8 +192,8 @@ async def waiting(room_id: int, user: CurrentUser, db: DbSession) -> list[Waitin
 
 @router.post("/{room_id}/waiting/{entry_id}/{decision}", status_code=204)
 async def decide(
-    room_id: int,
-    entry_id: int,
+    room_id: Id,
+    entry_id: Id,
     decision: Literal["admit", "refuse"],
     request: Request,
     user: CurrentUser,

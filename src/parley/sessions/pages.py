@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import i18n
 from parley.accounts.models import User
 from parley.csrf import check_csrf
-from parley.deps import AdminUser, CurrentUser, DbSession
+from parley.deps import AdminUser, CurrentUser, DbSession, Id
 from parley.errors import N_, NotFound, ParleyError
 from parley.forms import form_data, parse
 from parley.jobs.models import Job
@@ -225,13 +225,13 @@ async def _get(db: AsyncSession, session_id: int) -> ScheduledSession:
 
 @router.get("/sessions/{session_id}")
 async def session_page(
-    session_id: int, request: Request, user: CurrentUser, db: DbSession
+    session_id: Id, request: Request, user: CurrentUser, db: DbSession
 ) -> Response:
     return await _session_page(request, db, user, await _get(db, session_id))
 
 
 @router.post("/sessions/{session_id}/edit")
-async def edit(session_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def edit(session_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     session = await _get(db, session_id)
     data = await form_data(request)
     fields, errors = _read(data)
@@ -246,6 +246,8 @@ async def edit(session_id: int, request: Request, user: CurrentUser, db: DbSessi
             )
         except ParleyError as refusal:
             await db.rollback()
+            # The rollback expired everything loaded, the person too: read both again.
+            await db.refresh(user)
             session = await _get(db, session_id)
             errors = {"__all__": i18n.gettext(refusal.message, **refusal.params)}
         else:
@@ -256,14 +258,14 @@ async def edit(session_id: int, request: Request, user: CurrentUser, db: DbSessi
 
 
 @router.post("/sessions/{session_id}/cancel")
-async def cancel(session_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def cancel(session_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     session = await _get(db, session_id)
     await service.cancel(db=db, actor=user, session=session)
     return RedirectResponse(f"/sessions/{session.id}", status_code=303)
 
 
 @router.post("/sessions/{session_id}/register")
-async def register(session_id: int, request: Request, user: CurrentUser, db: DbSession) -> Response:
+async def register(session_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     session = await _get(db, session_id)
     await service.register(db=db, settings=runtime_of(request).settings, user=user, session=session)
     return RedirectResponse(_back(await form_data(request), session), status_code=303)
@@ -271,7 +273,7 @@ async def register(session_id: int, request: Request, user: CurrentUser, db: DbS
 
 @router.post("/sessions/{session_id}/unregister")
 async def unregister(
-    session_id: int, request: Request, user: CurrentUser, db: DbSession
+    session_id: Id, request: Request, user: CurrentUser, db: DbSession
 ) -> Response:
     session = await _get(db, session_id)
     await service.unregister(
@@ -302,7 +304,7 @@ async def admin_sessions(request: Request, _admin: AdminUser, db: DbSession) -> 
 
 @router.post("/admin/sessions/providers/{config_id}")
 async def provider_state(
-    config_id: int, request: Request, _admin: AdminUser, db: DbSession
+    config_id: Id, request: Request, _admin: AdminUser, db: DbSession
 ) -> Response:
     row = await providers.get(db=db, config_id=config_id)
     if row is None:
