@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley import __version__, db, i18n, migrations
 from parley.accounts import pages as account_pages
+from parley.accounts import verification
 from parley.accounts import views as account_views
 from parley.admin import pages as admin_pages
 from parley.admin import views as admin_views
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.code_limiter = RateLimiter(settings.access_code_attempts)
     app.state.invitation_limiter = RateLimiter(settings.invitations_per_person)
     app.state.email_limiter = RateLimiter(settings.email_invitations)
+    app.state.verification_limiter = RateLimiter(verification.EMAILS_PER_ADDRESS)
 
     _install_error_handlers(app)
     app.include_router(health_router)

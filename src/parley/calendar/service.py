@@ -181,15 +181,20 @@ def _period(rule: recurrence.Rule) -> timedelta:
 # Reading events
 
 
+# An invitation by address reaches an account only once its owner has shown they read mail
+# there: anyone may sign up with someone else's address, and must not see that person's events.
+
+
 def _visible_to(user: User) -> ColumnElement[bool]:
-    invited = select(Attendee.event_id).where(
-        or_(Attendee.user_id == user.id, func.lower(Attendee.email) == user.email.lower())
-    )
+    mine = Attendee.user_id == user.id
+    if user.email_verified:
+        mine = or_(mine, func.lower(Attendee.email) == user.email.lower())
+    invited = select(Attendee.event_id).where(mine)
     return or_(CalendarEvent.organizer_id == user.id, CalendarEvent.id.in_(invited))
 
 
 def attendee_of(user: User, event: CalendarEvent) -> Attendee | None:
-    email = user.email.lower()
+    email = user.email.lower() if user.email_verified else None
     return next(
         (a for a in event.attendees if a.user_id == user.id or a.email.lower() == email), None
     )
@@ -324,7 +329,7 @@ async def _people(
     organizer: User,
     site: calendar_site.CalendarSite,
 ) -> list[_Person]:
-    """The attendees, once each, members recognised, the organiser left out."""
+    """The attendees, once each, members (by a verified address) recognised, organiser left out."""
     emails_seen: dict[str, AttendeeIn] = {}
     for attendee in wanted:
         address = str(attendee.email).lower()
@@ -333,7 +338,7 @@ async def _people(
     members = {}
     if emails_seen:
         rows = await db.scalars(select(User).where(func.lower(User.email).in_(list(emails_seen))))
-        members = {u.email.lower(): u for u in rows if u.is_active}
+        members = {u.email.lower(): u for u in rows if u.is_active and u.email_verified}
     people = []
     for address, attendee in emails_seen.items():
         member = members.get(address)
