@@ -143,7 +143,14 @@ async def test_a_changed_or_old_link_says_so_and_a_new_one_can_be_sent(
     await _sign_up(browser, "grace@example.org")
     first = _link_in(await _mail(mailbox, "grace@example.org", CONFIRM_SUBJECT))
     tampered = first[:-1] + ("0" if first[-1] != "0" else "1")
-    for bad in (tampered, "/verify-email/1.99999999999.abc", "/verify-email/nonsense"):
+    bad_links = (
+        tampered,
+        "/verify-email/1.99999999999.abc",
+        "/verify-email/99999999999.1.abc",
+        "/verify-email/٣.1.abc",
+        "/verify-email/nonsense",
+    )
+    for bad in bad_links:
         page = await browser.get(bad)
         assert page.status_code == 400, bad
         assert "This link does not work" in page.text

@@ -8,7 +8,7 @@ and the owner of a taken address is told by mail instead.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ LINK_HOURS = 48
 # Emails Parley sends to one address to prove it (links and notes), and asks for "send again".
 EMAILS_PER_ADDRESS = "5/hour"
 _PURPOSE = "email-verification"
+_MAX_ID = 2**31 - 1
 
 
 class BadLink(Exception):
@@ -50,11 +51,15 @@ def link_token(secret: str, user: User, *, now: datetime | None = None) -> str:
 
 def _parts(token: str) -> tuple[int, int, str]:
     user_part, expires_part, signature = [*token.split("."), "", ""][:3]
-    if not (user_part.isdecimal() and expires_part.isdecimal()):
+    if not (user_part.isascii() and user_part.isdecimal() and expires_part.isascii()):
         raise BadLink
-    if len(user_part) > 18 or len(expires_part) > 12:
+    if not expires_part.isdecimal() or len(user_part) > 10 or len(expires_part) > 12:
         raise BadLink
-    return int(user_part), int(expires_part), signature
+    user_id = int(user_part)
+    # Beyond the database's integer range no account can have that id (and asking would fail).
+    if user_id > _MAX_ID:
+        raise BadLink
+    return user_id, int(expires_part), signature
 
 
 async def user_for_link(*, db: AsyncSession, secret: str, token: str) -> User:
@@ -65,7 +70,7 @@ async def user_for_link(*, db: AsyncSession, secret: str, token: str) -> User:
         signature, _signature(secret, user.id, user.email, expires)
     ):
         raise BadLink
-    if datetime.fromtimestamp(expires, UTC) <= utcnow():
+    if expires <= utcnow().timestamp():
         raise ExpiredLink
     return user
 
