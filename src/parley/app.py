@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley import __version__, db, i18n, migrations
 from parley.accounts import pages as account_pages
+from parley.accounts import verification
 from parley.accounts import views as account_views
 from parley.admin import api as admin_api
 from parley.admin import pages as admin_pages
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         access_code=RateLimiter(settings.access_code_attempts),
         invitation=RateLimiter(settings.invitations_per_person),
         email=RateLimiter(settings.email_invitations),
+        verification=RateLimiter(verification.EMAILS_PER_ADDRESS),
     )
 
     @asynccontextmanager

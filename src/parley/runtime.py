@@ -43,6 +43,8 @@ class Limiters:
     access_code: RateLimiter
     invitation: RateLimiter
     email: RateLimiter
+    # Verification emails sent again, per address.
+    verification: RateLimiter
 
 
 @dataclass(frozen=True)

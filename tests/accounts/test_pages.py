@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts import service as accounts
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, log_in, make_user
 
 pytestmark = pytest.mark.anyio
 
@@ -166,7 +166,9 @@ async def test_signup_follows_the_administrators_choice(
             "csrf_token": token,
         },
     )
-    assert response.status_code == 303
+    # The account exists, its address still to be confirmed by the link mailed there.
+    assert response.status_code == 200 and "Check your mailbox" in response.text
+    await log_in(client, "grace@example.org")
     me = (await client.get("/api/v1/me")).json()
     assert me["email"] == "grace@example.org" and me["is_admin"] is False
 

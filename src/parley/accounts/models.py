@@ -28,6 +28,9 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the person showed they read mail at `email` (a link sent there); None until then.
+    # Invitations addressed to `email` reach the account only once it is set.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Whether other members may call this person directly, and whether they are busy now
     # (calls and invitations are then refused with a message saying so).
     allow_calls: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -36,6 +39,10 @@ class User(Base):
     sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class LoginSession(Base):

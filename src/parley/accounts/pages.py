@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from parley import i18n, site
-from parley.accounts import service
+from parley.accounts import service, verification
 from parley.accounts.models import User
 from parley.accounts.schemas import DisplayName, Email, Password, ProfileUpdate, TokenCreate
 from parley.accounts.web import (
@@ -175,22 +175,72 @@ async def signup(request: Request, db: DbSession, settings: AppSettings) -> Resp
         raise Forbidden(N_("Sign-up is turned off. Ask an administrator for an account."))
     data = await form_data(request)
     form, errors = parse(AccountForm, data)
-    if form is not None:
-        try:
-            user = await service.create(
-                db=db,
-                email=form.email,
-                display_name=form.display_name,
-                password=form.password,
-                language=None,
-            )
-        except Conflict as exc:
-            errors = {"email": i18n.gettext(exc.message)}
-        else:
-            return await _start_session(request, db, user, settings)
-    return render(
-        request, "accounts/signup.html", {"values": data, "errors": errors}, status_code=422
+    if form is None:
+        return render(
+            request, "accounts/signup.html", {"values": data, "errors": errors}, status_code=422
+        )
+    # The same answer whether the address had an account or not (its owner is told by mail),
+    # and no login yet: a session here would tell the two apart.
+    await verification.sign_up(
+        db=db,
+        settings=settings,
+        secret=runtime_of(request).secret,
+        limiter=runtime_of(request).limiters.verification,
+        email=form.email,
+        display_name=form.display_name,
+        password=form.password,
+        language=i18n.get_language(),
     )
+    return _check_mailbox(request, form.email)
+
+
+def _check_mailbox(request: Request, email: str) -> Response:
+    context = {"email": email.strip().lower(), "hours": verification.LINK_HOURS}
+    return render(request, "accounts/check_mailbox.html", context)
+
+
+@router.get("/verify-email/{token}")
+async def verify_email(token: str, request: Request, db: DbSession, viewer: Viewer) -> Response:
+    """Confirm the address the link was sent to; say clearly when the link is bad or old."""
+    try:
+        user = await verification.user_for_link(
+            db=db, secret=runtime_of(request).secret, token=token[:200]
+        )
+    except verification.ExpiredLink:
+        return _link_page(request, "expired", status_code=410)
+    except verification.BadLink:
+        return _link_page(request, "invalid", status_code=400)
+    await service.mark_verified(db=db, user=user)
+    return _link_page(request, "verified", email=user.email)
+
+
+def _link_page(
+    request: Request, state: str, *, email: str = "", status_code: int = 200
+) -> Response:
+    context = {"state": state, "email": email, "hours": verification.LINK_HOURS}
+    return render(request, "accounts/verify_email.html", context, status_code=status_code)
+
+
+@router.post("/verify-email/resend")
+async def resend_verification(
+    request: Request, user: CurrentUser, db: DbSession, settings: AppSettings
+) -> Response:
+    sent = await verification.send_again(
+        db=db,
+        settings=settings,
+        secret=runtime_of(request).secret,
+        limiter=runtime_of(request).limiters.verification,
+        user=user,
+        language=i18n.get_language(),
+    )
+    if not sent:
+        raise TooManyRequests(
+            N_("Several emails went to this address a short while ago. Wait a little."),
+            code="too_many_emails",
+        )
+    if user.email_verified:
+        return _redirect("/")
+    return _check_mailbox(request, user.email)
 
 
 async def _profile_page(

@@ -73,6 +73,8 @@ class UserOut(BaseModel):
     display_name: str
     is_admin: bool
     is_active: bool
+    # Whether the person opened the link mailed to `email`; invitations by address need it.
+    email_verified: bool
     language: str | None
     created_at: datetime
 

@@ -91,7 +91,7 @@ async def people_of(
     members = {}
     if emails_seen:
         rows = await db.scalars(select(User).where(func.lower(User.email).in_(list(emails_seen))))
-        members = {u.email.lower(): u for u in rows if u.is_active}
+        members = {u.email.lower(): u for u in rows if u.is_active and u.email_verified}
     people = []
     for address, attendee in emails_seen.items():
         member = members.get(address)

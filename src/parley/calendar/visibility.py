@@ -25,16 +25,21 @@ MAX_WINDOW_DAYS = 400
 Role = Literal["organizer", "attendee"]
 
 
+# An invitation by address reaches an account only once its owner has shown they read mail
+# there: anyone may sign up with someone else's address, and must not see that person's events.
+
+
 def visible_to(user: User) -> ColumnElement[bool]:
     """The events `user` organises or is invited to, as a query condition."""
-    invited = select(Attendee.event_id).where(
-        or_(Attendee.user_id == user.id, func.lower(Attendee.email) == user.email.lower())
-    )
+    mine = Attendee.user_id == user.id
+    if user.email_verified:
+        mine = or_(mine, func.lower(Attendee.email) == user.email.lower())
+    invited = select(Attendee.event_id).where(mine)
     return or_(CalendarEvent.organizer_id == user.id, CalendarEvent.id.in_(invited))
 
 
 def attendee_of(user: User, event: CalendarEvent) -> Attendee | None:
-    email = user.email.lower()
+    email = user.email.lower() if user.email_verified else None
     return next(
         (a for a in event.attendees if a.user_id == user.id or a.email.lower() == email), None
     )

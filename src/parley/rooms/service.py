@@ -246,7 +246,8 @@ async def share(*, db: AsyncSession, actor: User, room: Room, email: str) -> Use
     """Share the management of `room` with the member who has `email`."""
     require_access(actor, room, owner_only=True)
     member = await accounts.get_by_email(db=db, email=email)
-    if member is None or not member.is_active:
+    # An address no one has proven to be theirs names no one yet (see accounts.mark_verified).
+    if member is None or not member.is_active or not member.email_verified:
         raise NotFound(N_("No member has this email address."), code="no_such_member")
     if member.id == room.owner_id:
         raise Conflict(N_("This member owns the room already."), code="already_owner")
