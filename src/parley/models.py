@@ -7,7 +7,7 @@ from parley.db import Base
 from parley.documents.models import Presentation, SharedDocument, SharedUpdate, Stage
 from parley.jobs.models import Job
 from parley.mail.models import OutgoingEmail
-from parley.meetings.models import ChatMessage, MeetingEvent
+from parley.meetings.models import ChatMessage, MeetingEvent, MeetingRemoval
 from parley.people.models import Invitation, Notification
 from parley.providers.models import ProviderConfig
 from parley.rooms.models import Room, RoomParticipant, RoomShare, WaitingEntry
@@ -26,6 +26,7 @@ __all__ = [
     "Job",
     "LoginSession",
     "MeetingEvent",
+    "MeetingRemoval",
     "Notification",
     "OutgoingEmail",
     "Presentation",

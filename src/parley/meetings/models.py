@@ -1,11 +1,11 @@
-"""What a meeting keeps: its numbered events and the room's chat, kept across meetings."""
+"""What a meeting keeps: its numbered events, its chat, and who was removed from it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.accounts.models import NAME_MAX
@@ -29,18 +29,42 @@ class MeetingEvent(Base):
 
 
 class ChatMessage(Base):
-    """A chat message of a room; public when it has no recipient."""
+    """A chat message of one meeting of a room; public when it has no recipient.
+
+    Only the people of that meeting read it: a later meeting starts with an empty chat.
+    """
 
     __tablename__ = "chat_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    # The room's meeting it was written in (Room.meeting_number then).
+    meeting_number: Mapped[int] = mapped_column(Integer)
     sender_id: Mapped[str] = mapped_column(String(40))
     sender_name: Mapped[str] = mapped_column(String(NAME_MAX))
     recipient_id: Mapped[str | None] = mapped_column(String(40))
     recipient_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingRemoval(Base):
+    """A participant a moderator took out of one meeting of a room.
+
+    Their join tokens for that meeting stop working: without a ban, until they go through
+    the room's door again (access code, waiting room), which drops this row; with a ban,
+    for the rest of the meeting. The next meeting of the room starts with none.
+    """
+
+    __tablename__ = "meeting_removals"
+    __table_args__ = (UniqueConstraint("room_id", "meeting_number", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    meeting_number: Mapped[int] = mapped_column(Integer)
+    participant_id: Mapped[str] = mapped_column(String(40))
+    banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Poll(Base):

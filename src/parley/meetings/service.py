@@ -20,7 +20,7 @@ from parley.bus import Bus
 from parley.db import utcnow
 from parley.errors import N_, Forbidden, NotFound, ParleyError
 from parley.media.sfu import uses_sfu
-from parley.meetings.models import ChatMessage, MeetingEvent
+from parley.meetings.models import ChatMessage, MeetingEvent, MeetingRemoval
 from parley.meetings.protocol import LOCKABLE
 from parley.rooms import service as rooms
 from parley.rooms.models import Room, RoomParticipant
@@ -119,6 +119,24 @@ def current_video(room: Room) -> dict[str, Any] | None:
     return video if video and video.get("meeting") == room.meeting_number else None
 
 
+async def _refuse_removed(*, db: AsyncSession, claims: JoinClaims) -> None:
+    """Refuse a join token whose holder a moderator took out of its meeting."""
+    removal = await rooms.removal(
+        db=db,
+        room_id=claims.room_id,
+        meeting_number=claims.meeting_number,
+        participant_id=claims.participant_id,
+    )
+    if removal is None:
+        return
+    if removal.banned:
+        raise Refused(N_("A moderator removed you from this meeting."), code="banned")
+    raise Refused(
+        N_("A moderator removed you from this meeting. Open its link to ask to come back in."),
+        code="not_in_meeting",
+    )
+
+
 async def _current_room(db: AsyncSession, claims: JoinClaims) -> Room:
     room = await db.get(Room, claims.room_id)
     if room is None or not room.is_open or room.meeting_number != claims.meeting_number:
@@ -146,8 +164,7 @@ async def _moderator(db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
 async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomParticipant:
     """Count a new connection of this participant; the first one makes them join."""
     room = await _current_room(db, claims)
-    if claims.participant_id in (room.banned or []):
-        raise Refused(N_("A moderator removed you from this meeting."), code="banned")
+    await _refuse_removed(db=db, claims=claims)
     settings = await rooms.effective_settings(db=db, room=room)
     changes = Changes(db, room.id)
     row = await _row(db, room.id, claims.participant_id)
@@ -277,6 +294,7 @@ async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
             select(ChatMessage)
             .where(
                 ChatMessage.room_id == room.id,
+                ChatMessage.meeting_number == room.meeting_number,
                 or_(
                     ChatMessage.recipient_id.is_(None),
                     ChatMessage.recipient_id == mine,
@@ -345,6 +363,7 @@ async def send_chat(
             raise Refused(N_("Choose someone else to write to."), code="no_recipient")
     message = ChatMessage(
         room_id=room.id,
+        meeting_number=room.meeting_number,
         sender_id=me.participant_id,
         sender_name=me.display_name,
         recipient_id=recipient.participant_id if recipient else None,
@@ -458,14 +477,30 @@ async def set_role(
 
 
 async def remove(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, ban: bool) -> None:
-    """Take a participant out of the meeting; with `ban`, they cannot come back to it."""
+    """Take a participant out of the meeting: their join token stops working. Without a
+    ban they may ask to come in again (through the access code and waiting room); with
+    `ban`, not into this meeting. Bans end with the meeting."""
     room = await _current_room(db, claims)
     await _moderator(db, claims)
     row = await _target(db, room, target)
     if row.participant_id == f"u{room.owner_id}":
         raise Forbidden(N_("The room's owner cannot be removed."), code="owner_stays")
-    if ban:
-        room.banned = [*(room.banned or []), row.participant_id]
+    removal = await rooms.removal(
+        db=db,
+        room_id=room.id,
+        meeting_number=room.meeting_number,
+        participant_id=row.participant_id,
+    )
+    if removal is None:
+        removal = MeetingRemoval(
+            room_id=room.id,
+            meeting_number=room.meeting_number,
+            participant_id=row.participant_id,
+            banned=False,
+        )
+        db.add(removal)
+    removal.banned = removal.banned or ban
+    removal.removed_at = utcnow()
     await db.delete(row)
     changes = Changes(db, room.id)
     await changes.add("removed", {"id": target, "ban": ban})
@@ -533,9 +568,18 @@ async def end(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
     await rooms.close_room(db=db, bus=bus, actor=None, room=room)
 
 
-async def chat_export(*, db: AsyncSession, room: Room, participant_id: str | None) -> str:
-    """The room's chat as plain text: public messages, and this participant's private ones."""
-    query = select(ChatMessage).where(ChatMessage.room_id == room.id).order_by(ChatMessage.id)
+async def chat_export(*, db: AsyncSession, claims: JoinClaims) -> str:
+    """The chat of the participant's meeting as plain text: its public messages, and their
+    own private ones."""
+    participant_id = claims.participant_id
+    query = (
+        select(ChatMessage)
+        .where(
+            ChatMessage.room_id == claims.room_id,
+            ChatMessage.meeting_number == claims.meeting_number,
+        )
+        .order_by(ChatMessage.id)
+    )
     lines = []
     for message in (await db.scalars(query)).all():
         private = message.recipient_id is not None

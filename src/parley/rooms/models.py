@@ -28,8 +28,6 @@ class Room(Base):
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     # What participants may not do now: {"chat": true, "microphone": true, …}.
     locks: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
-    # Participants removed with a ban may not come back into this meeting.
-    banned: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The video a presenter shares in the meeting (see parley.meetings.video), or None.
     video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The meeting whose media go through the SFU (Janus), and the node it is on; for any

@@ -306,7 +306,7 @@ async def _attempt(
         if refusal.code in {"name_required", "bad_access_code"} and not asked:
             error = None
         status_code = 200 if error is None else 422
-        if refusal.code == "bad_access_code" and error:
+        if refusal.code in {"bad_access_code", "banned"} and error:
             status_code = 403
         response = render(request, template, {**context, "error": error}, status_code=status_code)
     else:
@@ -331,12 +331,7 @@ async def enter(slug: str, request: Request, viewer: Viewer, db: DbSession) -> R
     """The invitation link: the meeting for those in it, else the way in."""
     room = await _room_by_slug(db, slug)
     claims = service.read_join(request.app.state.secret, request.cookies.get(JOIN_COOKIE, ""))
-    if (
-        claims is not None
-        and claims.room_id == room.id
-        and room.is_open
-        and claims.meeting_number == room.meeting_number
-    ):
+    if claims is not None and await service.holds_seat(db=db, room=room, claims=claims):
         return render(
             request,
             "rooms/meeting.html",
