@@ -125,7 +125,7 @@ def test_a_banned_participant_reads_nothing_and_cannot_come_back_until_the_next_
         assert _readable(server, room, bea.token) == (200, 200)
         _remove(moderator, bea, ban=True)
         assert _readable(server, room, bea.token) == (403, 403)
-        refused = member.post(f"/api/v1/rooms/{room['id']}/join", json={})
+        refused = member.post(f"/api/v1/rooms/{room['id']}/join", json={"slug": room["slug"]})
         assert refused.status_code == 403 and refused.json()["code"] == "banned"
     finally:
         moderator.close()

@@ -143,12 +143,19 @@ async def room_detail(room_id: int, request: Request, user: CurrentUser, db: DbS
 
 @router.post("/rooms/{room_id}/open")
 async def open_room(room_id: int, request: Request, viewer: Viewer, db: DbSession) -> Response:
+    """Open the room. Someone who does not manage it came from its link's page, which sends
+    the slug; without it they learn nothing, not even that the room exists."""
     room = await service.get(db=db, room_id=room_id)
     if room is None or viewer is None:
         raise NotFound(N_("No such room."))
-    await service.open_room(db=db, bus=_bus(request), actor=viewer, room=room)
     data = await form_data(request)
-    return _redirect(f"/r/{room.slug}" if data.get("then") == "join" else f"/rooms/{room.id}")
+    manager = service.access(viewer, room) is not None
+    if not manager and not service.has_link(room, data.get("slug")):
+        raise NotFound(N_("No such room."))
+    await service.open_room(db=db, bus=_bus(request), actor=viewer, room=room)
+    if data.get("then") == "join" or not manager:
+        return _redirect(f"/r/{room.slug}")
+    return _redirect(f"/rooms/{room.id}")
 
 
 @router.post("/rooms/{room_id}/close")

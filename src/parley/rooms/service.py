@@ -131,6 +131,12 @@ def access(user: User | None, room: Room) -> Access | None:
     return None
 
 
+def has_link(room: Room, slug: str | None) -> bool:
+    """Whether `slug` is the room's, as people copy it (any case, spaces around): what
+    shows that someone has the link, since room ids are easy to guess."""
+    return bool(slug) and constant_time_equal((slug or "").strip().lower(), room.slug)
+
+
 def require_access(user: User, room: Room, *, owner_only: bool = False) -> Access:
     """Refuse a member who may not manage `room`; the room stays hidden from them."""
     level = access(user, room)
