@@ -293,7 +293,8 @@ def main() -> None:
                 for number in range(arguments.clients):
                     with httpx.Client(base_url=server.url, timeout=30) as guest:
                         joined = guest.post(
-                            f"/api/v1/rooms/{notes_room['id']}/join", json={"name": f"T{number}"}
+                            f"/api/v1/rooms/{notes_room['id']}/join",
+                            json={"name": f"T{number}", "slug": notes_room["slug"]},
                         )
                         tokens.append(joined.json()["token"])
                 for rate in [float(r) for r in arguments.rates.split(",")]:

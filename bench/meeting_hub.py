@@ -98,7 +98,8 @@ async def _run(
         server = servers[index % len(servers)]
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as guest:
             response = await guest.post(
-                f"/api/v1/rooms/{room['id']}/join", json={"name": f"Guest {index}"}
+                f"/api/v1/rooms/{room['id']}/join",
+                json={"name": f"Guest {index}", "slug": room["slug"]},
             )
             clients.append(Client(server.url, room["slug"], response.json()["token"]))
 

@@ -57,8 +57,8 @@ async def test_accounts_made_before_addresses_were_verified_count_as_verified(
 ) -> None:
     engine = db.create_engine(database_url)
     try:
-        # "0011" is the revision before the one that adds `users.email_verified_at`.
-        await migrations.downgrade(engine, "0011")
+        # "0012" is the revision before the one that adds `users.email_verified_at`.
+        await migrations.downgrade(engine, "0012")
         async with engine.begin() as connection:
             await connection.execute(
                 text(

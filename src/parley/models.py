@@ -9,7 +9,7 @@ from parley.mail.models import OutgoingEmail
 from parley.meetings.models import ChatMessage, MeetingEvent
 from parley.people.models import Invitation, Notification
 from parley.providers.models import ProviderConfig
-from parley.rooms.models import Room, RoomParticipant, RoomShare, WaitingEntry
+from parley.rooms.models import MeetingRemoval, Room, RoomParticipant, RoomShare, WaitingEntry
 from parley.sessions.models import Registration, ScheduledSession
 from parley.site import SiteSetting
 
@@ -26,6 +26,7 @@ __all__ = [
     "Job",
     "LoginSession",
     "MeetingEvent",
+    "MeetingRemoval",
     "Notification",
     "OutgoingEmail",
     "Presentation",

@@ -218,8 +218,8 @@ async def test_uploads_from_before_the_quotas_count_for_their_member(database_ur
             user = await make_user(session, email="ada@example.org")
             room = await rooms.create(db=session, owner=user, name="Old room")
             user_id, room_id = user.id, room.id
-        await migrations.downgrade(engine, "0011")
-        # As revision 0011 keeps them: who uploaded is only a participant id.
+        await migrations.downgrade(engine, "0013")
+        # As revision 0013 (before the quotas) keeps them: the uploader is only a participant id.
         insert = text(
             "INSERT INTO presentations (room_id, filename, kind, size, uploaded_by, "
             "uploader_name, status, pages, done, sizes, downloadable, created_at) VALUES "

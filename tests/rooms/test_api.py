@@ -129,33 +129,106 @@ async def test_anyone_may_open_when_the_room_says_so(people: Any) -> None:
     assert close.status_code == 404
 
 
+async def test_a_member_allowed_to_open_sees_only_what_they_may(people: Any) -> None:
+    owner: Person = people["owner"]
+    room = await _room(owner, shared=people["shared_user"], anyone_can_open=True)
+    await owner.call("PATCH", f"/api/v1/rooms/{room['id']}", {"access_code": "4711"})
+
+    opened = await people["other"].call("POST", f"/api/v1/rooms/{room['id']}/open")
+    assert opened.status_code == 200
+    assert opened.json() == {"id": room["id"], "name": "Weekly meeting", "state": "open"}
+    for secret in ("4711", "shared@example.org", "owner@example.org", room["slug"]):
+        assert secret not in opened.text
+
+    # The room's managers keep the whole room (opening an open room changes nothing).
+    for manager in ("owner", "shared"):
+        full = await people[manager].call("POST", f"/api/v1/rooms/{room['id']}/open")
+        assert full.status_code == 200
+        body = full.json()
+        assert body["access_code"] == "4711" and body["slug"] == room["slug"]
+        assert [m["email"] for m in body["shared_with"]] == ["shared@example.org"]
+
+
+async def test_the_open_button_by_room_number_needs_the_rooms_link(people: Any) -> None:
+    owner: Person = people["owner"]
+    other: Person = people["other"]
+    room = await _room(owner, anyone_can_open=True)
+    url = f"/rooms/{room['id']}/open"
+    headers = {"x-csrf-token": other.csrf}
+
+    for form in ({"then": "join"}, {"then": "join", "slug": "aaaa-bbbb-cccc"}):
+        blind = await other.client.post(url, data=form, headers=headers)
+        assert blind.status_code == 404 and room["slug"] not in blind.text
+        assert "location" not in blind.headers
+    assert (await owner.call("GET", f"/api/v1/rooms/{room['id']}")).json()["state"] == "closed"
+
+    # From the link's page (the form sends the slug) the room opens and they go in.
+    sent = await other.client.post(
+        url, data={"then": "join", "slug": room["slug"]}, headers=headers
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == f"/r/{room['slug']}"
+    assert (await owner.call("GET", f"/api/v1/rooms/{room['id']}")).json()["state"] == "open"
+    # The owner's own button, on the room's page, sends no slug and needs none.
+    mine = await owner.client.post(url, data={}, headers={"x-csrf-token": owner.csrf})
+    assert mine.status_code == 303 and mine.headers["location"] == f"/rooms/{room['id']}"
+
+
+async def test_joining_by_id_needs_the_rooms_link(people: Any) -> None:
+    owner: Person = people["owner"]
+    room = await _room(owner, shared=people["shared_user"])
+    await owner.call("POST", f"/api/v1/rooms/{room['id']}/open")
+    join = f"/api/v1/rooms/{room['id']}/join"
+    missing = await people["guest"].call("POST", "/api/v1/rooms/999999/join", {"name": "V"})
+    assert missing.status_code == 404
+
+    # Without the link (the slug), the room might as well not exist: no token, no hint.
+    for who in ("guest", "other"):
+        for body in ({"name": "V"}, {"name": "V", "slug": "aaaa-bbbb-cccc"}, {"slug": ""}):
+            response = await people[who].call("POST", join, body)
+            assert response.status_code == 404, (who, body, response.text)
+            assert response.json() == missing.json() and "token" not in response.text
+    # With it, people come in as they would from the link's page.
+    for who in ("guest", "other"):
+        body = {"name": "V", "slug": f" {room['slug'].upper()} "}
+        response = await people[who].call("POST", join, body)
+        assert response.status_code == 200 and response.json()["role"] == "participant"
+    # The room's managers see the slug anyway: they need not send it.
+    for manager in ("owner", "shared"):
+        response = await people[manager].call("POST", join, {})
+        assert response.status_code == 200 and response.json()["role"] == "moderator"
+
+
 async def test_join_refusals(people: Any) -> None:
     owner: Person = people["owner"]
     guest: Person = people["guest"]
     room = await _room(owner)
     join = f"/api/v1/rooms/{room['id']}/join"
 
-    closed = await guest.call("POST", join, {"name": "Visitor"})
+    closed = await guest.call("POST", join, {"slug": room["slug"], "name": "Visitor"})
     assert closed.status_code == 403 and closed.json()["code"] == "room_closed"
 
     await owner.call("POST", f"/api/v1/rooms/{room['id']}/open")
-    nameless = await guest.call("POST", join, {})
+    nameless = await guest.call("POST", join, {"slug": room["slug"]})
     assert nameless.json()["code"] == "name_required"
 
-    entered = await guest.call("POST", join, {"name": "Visitor"})
+    entered = await guest.call("POST", join, {"slug": room["slug"], "name": "Visitor"})
     assert entered.status_code == 200
     assert entered.json()["role"] == "participant" and entered.json()["is_guest"] is True
 
     await owner.call("PATCH", f"/api/v1/rooms/{room['id']}", {"allow_guests": False})
-    members_only = await guest.call("POST", join, {"name": "Visitor"})
+    members_only = await guest.call("POST", join, {"slug": room["slug"], "name": "Visitor"})
     assert members_only.status_code == 403 and members_only.json()["code"] == "guests_not_allowed"
 
     await owner.call(
         "PATCH", f"/api/v1/rooms/{room['id']}", {"allow_guests": True, "access_code": "4711"}
     )
-    wrong = await guest.call("POST", join, {"name": "Visitor", "access_code": "1234"})
+    wrong = await guest.call(
+        "POST", join, {"slug": room["slug"], "name": "Visitor", "access_code": "1234"}
+    )
     assert wrong.json()["code"] == "bad_access_code"
-    right = await guest.call("POST", join, {"name": "Visitor", "access_code": " 4711 "})
+    right = await guest.call(
+        "POST", join, {"slug": room["slug"], "name": "Visitor", "access_code": " 4711 "}
+    )
     assert right.status_code == 200
     # The owner needs no code and moderates.
     own = await owner.call("POST", join, {})
@@ -169,10 +242,12 @@ async def test_wrong_access_codes_are_rate_limited(people: Any) -> None:
     join = f"/api/v1/rooms/{room['id']}/join"
     for attempt in range(10):
         response = await people["guest"].call(
-            "POST", join, {"name": "X", "access_code": f"{1000 + attempt}"}
+            "POST", join, {"slug": room["slug"], "name": "X", "access_code": f"{1000 + attempt}"}
         )
         assert response.json()["code"] == "bad_access_code"
-    blocked = await people["guest"].call("POST", join, {"name": "X", "access_code": "4711"})
+    blocked = await people["guest"].call(
+        "POST", join, {"slug": room["slug"], "name": "X", "access_code": "4711"}
+    )
     assert blocked.status_code == 429
 
 
@@ -183,10 +258,12 @@ async def test_waiting_room_admit_and_refuse(people: Any) -> None:
     await owner.call("POST", f"/api/v1/rooms/{room['id']}/open")
     join = f"/api/v1/rooms/{room['id']}/join"
 
-    waiting = await guest.call("POST", join, {"name": "Knocking"})
+    waiting = await guest.call("POST", join, {"slug": room["slug"], "name": "Knocking"})
     assert waiting.status_code == 202 and waiting.json()["code"] == "waiting_for_approval"
     ticket = waiting.json()["waiting_ticket"]
-    again = await guest.call("POST", join, {"name": "Knocking", "waiting_ticket": ticket})
+    again = await guest.call(
+        "POST", join, {"slug": room["slug"], "name": "Knocking", "waiting_ticket": ticket}
+    )
     assert again.status_code == 202 and again.json()["waiting_ticket"] == ticket
 
     queue = (await owner.call("GET", f"/api/v1/rooms/{room['id']}/waiting")).json()
@@ -199,23 +276,31 @@ async def test_waiting_room_admit_and_refuse(people: Any) -> None:
     assert refused.status_code == 404
 
     await owner.call("POST", f"/api/v1/rooms/{room['id']}/waiting/{entry}/admit")
-    entered = await guest.call("POST", join, {"name": "Knocking", "waiting_ticket": ticket})
+    entered = await guest.call(
+        "POST", join, {"slug": room["slug"], "name": "Knocking", "waiting_ticket": ticket}
+    )
     assert entered.status_code == 200
     assert (await owner.call("GET", f"/api/v1/rooms/{room['id']}/waiting")).json() == []
 
-    second = await guest.call("POST", join, {"name": "Another"})
+    second = await guest.call("POST", join, {"slug": room["slug"], "name": "Another"})
     other_entry = (await owner.call("GET", f"/api/v1/rooms/{room['id']}/waiting")).json()[0]
     await owner.call("POST", f"/api/v1/rooms/{room['id']}/waiting/{other_entry['id']}/refuse")
     no = await guest.call(
-        "POST", join, {"name": "Another", "waiting_ticket": second.json()["waiting_ticket"]}
+        "POST",
+        join,
+        {
+            "slug": room["slug"],
+            "name": "Another",
+            "waiting_ticket": second.json()["waiting_ticket"],
+        },
     )
     assert no.status_code == 403 and no.json()["code"] == "refused"
 
     # Members wait only when the waiting room holds everyone.
-    member = await people["other"].call("POST", join, {})
+    member = await people["other"].call("POST", join, {"slug": room["slug"]})
     assert member.status_code == 200
     await owner.call("PATCH", f"/api/v1/rooms/{room['id']}", {"waiting_room": "everyone"})
-    member = await people["other"].call("POST", join, {})
+    member = await people["other"].call("POST", join, {"slug": room["slug"]})
     assert member.status_code == 202
 
 
@@ -223,7 +308,9 @@ async def test_everyone_joins_as_moderator(people: Any) -> None:
     owner: Person = people["owner"]
     room = await _room(owner, all_moderators=True)
     await owner.call("POST", f"/api/v1/rooms/{room['id']}/open")
-    guest = await people["guest"].call("POST", f"/api/v1/rooms/{room['id']}/join", {"name": "G"})
+    guest = await people["guest"].call(
+        "POST", f"/api/v1/rooms/{room['id']}/join", {"slug": room["slug"], "name": "G"}
+    )
     assert guest.json()["role"] == "moderator"
 
 

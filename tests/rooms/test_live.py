@@ -65,7 +65,10 @@ def test_presence_closing_and_stale_tokens(
     owner, guest = clients
     room = owner.post("/api/v1/rooms", json={"name": "Live"}).json()
     owner.post(f"/api/v1/rooms/{room['id']}/open")
-    token = guest.post(f"/api/v1/rooms/{room['id']}/join", json={"name": "Guest"}).json()["token"]
+    joined = guest.post(
+        f"/api/v1/rooms/{room['id']}/join", json={"name": "Guest", "slug": room["slug"]}
+    )
+    token = joined.json()["token"]
     with _live(server, room["slug"], f"parley_join={token}") as connection:
         connection.send(json.dumps({"type": "hello"}))
         snapshot = _receive(connection, "welcome")

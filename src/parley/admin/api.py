@@ -8,15 +8,15 @@ read back.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from parley import i18n, site
 from parley.accounts.schemas import DisplayName
 from parley.csrf import CsrfProtected
-from parley.deps import AdminUser, DbSession
+from parley.deps import AdminUser, DbSession, Id
 from parley.errors import N_, Invalid, NotFound
 from parley.providers import registry
 from parley.providers import service as providers
@@ -29,7 +29,6 @@ from parley.sessions import service as sessions
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 
 # Ids the database holds (PostgreSQL's integer).
-DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class PolicyIO(BaseModel):
@@ -182,7 +181,7 @@ async def create_provider(
 
 @router.patch("/providers/{config_id}", response_model=ProviderOut)
 async def change_provider(
-    config_id: DatabaseId,
+    config_id: Id,
     body: ProviderChange,
     _admin: AdminUser,
     db: DbSession,
@@ -199,7 +198,7 @@ async def change_provider(
 
 @router.post("/providers/{config_id}/test", response_model=ConnectionOut)
 async def test_provider(
-    config_id: DatabaseId,
+    config_id: Id,
     request: Request,
     _admin: AdminUser,
     db: DbSession,
@@ -213,7 +212,7 @@ async def test_provider(
 
 @router.delete("/providers/{config_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_provider(
-    config_id: DatabaseId,
+    config_id: Id,
     request: Request,
     _admin: AdminUser,
     db: DbSession,

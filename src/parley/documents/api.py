@@ -15,11 +15,11 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Path, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from parley.deps import DbSession
+from parley.deps import DbSession, Id
 from parley.documents import files, quota, service
 from parley.documents.filetype import OFFICE_KINDS, NotADocument, ZipBomb, sniff
 from parley.documents.models import Presentation
@@ -41,7 +41,6 @@ from parley.runtime import runtime_of
 router = APIRouter(prefix="/api/v1/rooms/{room_id}/presentations", tags=["presentations"])
 
 # Ids the database holds (PostgreSQL's integer).
-DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 JoinToken = Annotated[
     str,
     Header(
@@ -102,7 +101,7 @@ async def _document(room: Room, presentation_id: int, db: DbSession) -> Presenta
 
 @router.get("", response_model=list[PresentationOut])
 async def list_presentations(
-    room_id: DatabaseId, token: JoinToken, request: Request, db: DbSession
+    room_id: Id, token: JoinToken, request: Request, db: DbSession
 ) -> list[PresentationOut]:
     """The room's presentations, in the order they were uploaded."""
     room, _, _ = await _participant(room_id, token, request, db)
@@ -141,7 +140,7 @@ async def _receive(request: Request, target: FilePath, limit: int) -> int:
     },
 )
 async def upload_presentation(
-    room_id: DatabaseId,
+    room_id: Id,
     token: JoinToken,
     request: Request,
     db: DbSession,
@@ -193,8 +192,8 @@ async def upload_presentation(
     },
 )
 async def download_presentation(
-    room_id: DatabaseId,
-    presentation_id: DatabaseId,
+    room_id: Id,
+    presentation_id: Id,
     token: JoinToken,
     request: Request,
     db: DbSession,
@@ -221,8 +220,8 @@ async def download_presentation(
 
 @router.delete("/{presentation_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_presentation(
-    room_id: DatabaseId,
-    presentation_id: DatabaseId,
+    room_id: Id,
+    presentation_id: Id,
     token: JoinToken,
     request: Request,
     db: DbSession,

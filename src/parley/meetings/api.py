@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from parley.bus import Bus
 from parley.csrf import CsrfProtected
-from parley.deps import CurrentUser, DbSession
+from parley.deps import CurrentUser, DbSession, Id
 from parley.errors import N_, NotFound
 from parley.meetings import moderation, polls, service
 from parley.meetings.models import Poll
@@ -28,7 +28,6 @@ from parley.runtime import runtime_of
 router = APIRouter(prefix="/api/v1/rooms/{room_id}", tags=["meetings"])
 
 # Ids the database holds (PostgreSQL's integer).
-DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ParticipantId = Annotated[str, Path(min_length=1, max_length=40)]
 
 
@@ -98,9 +97,7 @@ async def _managed_room(db: DbSession, room_id: int, user: CurrentUser) -> Room:
 
 
 @router.get("/meeting/participants", response_model=list[ParticipantOut])
-async def list_participants(
-    room_id: DatabaseId, user: CurrentUser, db: DbSession
-) -> list[ParticipantOut]:
+async def list_participants(room_id: Id, user: CurrentUser, db: DbSession) -> list[ParticipantOut]:
     """Who is in the room's meeting now (none when it is closed)."""
     room = await _managed_room(db, room_id, user)
     found = await moderation.participants(db=db, actor=user, room=room)
@@ -109,7 +106,7 @@ async def list_participants(
 
 @router.post("/meeting/end", status_code=status.HTTP_204_NO_CONTENT)
 async def end_meeting(
-    room_id: DatabaseId, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
+    room_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> None:
     """End the meeting for everyone in it: the room closes."""
     room = await _managed_room(db, room_id, user)
@@ -118,7 +115,7 @@ async def end_meeting(
 
 @router.post("/meeting/mute", response_model=MutedOut)
 async def mute(
-    room_id: DatabaseId,
+    room_id: Id,
     body: MuteIn,
     request: Request,
     user: CurrentUser,
@@ -135,7 +132,7 @@ async def mute(
 
 @router.delete("/meeting/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_participant(
-    room_id: DatabaseId,
+    room_id: Id,
     participant_id: ParticipantId,
     request: Request,
     user: CurrentUser,
@@ -160,10 +157,13 @@ async def remove_participant(
         }
     },
 )
-async def chat_export(room_id: DatabaseId, user: CurrentUser, db: DbSession) -> PlainTextResponse:
+async def chat_export(room_id: Id, user: CurrentUser, db: DbSession) -> PlainTextResponse:
     """The room's chat as text: public messages, and the caller's own private ones."""
     room = await _managed_room(db, room_id, user)
-    text = await service.chat_export(db=db, room=room, participant_id=f"u{user.id}")
+    # The current meeting's, or once it is over, the last one's.
+    text = await service.chat_export(
+        db=db, room_id=room.id, meeting_number=room.meeting_number, participant_id=f"u{user.id}"
+    )
     return PlainTextResponse(
         text, headers={"content-disposition": f'attachment; filename="chat-{room.slug}.txt"'}
     )
@@ -192,7 +192,7 @@ async def _poll_out(db: DbSession, poll: Poll) -> PollOut:
 
 
 @router.get("/polls", response_model=list[PollOut])
-async def list_polls(room_id: DatabaseId, user: CurrentUser, db: DbSession) -> list[PollOut]:
+async def list_polls(room_id: Id, user: CurrentUser, db: DbSession) -> list[PollOut]:
     """The room's polls, of every meeting, with their results (anonymous ones: totals)."""
     room = await _managed_room(db, room_id, user)
     found = await db.scalars(select(Poll).where(Poll.room_id == room.id).order_by(Poll.id))
@@ -200,9 +200,7 @@ async def list_polls(room_id: DatabaseId, user: CurrentUser, db: DbSession) -> l
 
 
 @router.get("/polls/{poll_id}", response_model=PollOut)
-async def get_poll(
-    room_id: DatabaseId, poll_id: DatabaseId, user: CurrentUser, db: DbSession
-) -> PollOut:
+async def get_poll(room_id: Id, poll_id: Id, user: CurrentUser, db: DbSession) -> PollOut:
     """One poll and its results."""
     room = await _managed_room(db, room_id, user)
     poll = await db.get(Poll, poll_id)

@@ -1,4 +1,4 @@
-"""What a meeting keeps: its numbered events and the room's chat, kept across meetings."""
+"""What a meeting keeps: its numbered events, its chat, and who was removed from it."""
 
 from __future__ import annotations
 
@@ -29,12 +29,17 @@ class MeetingEvent(Base):
 
 
 class ChatMessage(Base):
-    """A chat message of a room; public when it has no recipient."""
+    """A chat message of one meeting of a room; public when it has no recipient.
+
+    Only the people of that meeting read it: a later meeting starts with an empty chat.
+    """
 
     __tablename__ = "chat_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    # The room's meeting it was written in (Room.meeting_number then).
+    meeting_number: Mapped[int] = mapped_column(Integer)
     sender_id: Mapped[str] = mapped_column(String(40))
     sender_name: Mapped[str] = mapped_column(String(NAME_MAX))
     recipient_id: Mapped[str | None] = mapped_column(String(40))

@@ -23,12 +23,18 @@ router = APIRouter(include_in_schema=False)
 
 
 async def _participant(slug: str, request: Request, db: DbSession) -> tuple[Room, JoinClaims]:
+    """The room and the claims of someone with a seat in its meeting now: a token of an
+    earlier meeting, or of someone a moderator removed, is refused."""
     room = await rooms.get_by_slug(db=db, slug=slug)
     if room is None:
         raise NotFound(N_("No such room."))
     claims = rooms.read_join(runtime_of(request).secret, request.cookies.get(JOIN_COOKIE, ""))
     if claims is None or claims.room_id != room.id:
         raise Forbidden(N_("Join the meeting first."), code="not_in_meeting")
+    if not room.is_open or claims.meeting_number != room.meeting_number:
+        raise Forbidden(N_("The meeting has ended."), code="meeting_ended")
+    if not await rooms.holds_seat(db=db, room=room, claims=claims):
+        raise Forbidden(N_("You are no longer in this meeting."), code="not_in_meeting")
     return room, claims
 
 
@@ -48,9 +54,14 @@ async def leave(slug: str, request: Request, viewer: Viewer, db: DbSession) -> R
 
 @router.get("/r/{slug}/chat.txt")
 async def chat_export(slug: str, request: Request, db: DbSession) -> PlainTextResponse:
-    """The room's chat: public messages and the participant's own private ones."""
+    """The meeting's chat: public messages and the participant's own private ones."""
     room, claims = await _participant(slug, request, db)
-    text = await service.chat_export(db=db, room=room, participant_id=claims.participant_id)
+    text = await service.chat_export(
+        db=db,
+        room_id=claims.room_id,
+        meeting_number=claims.meeting_number,
+        participant_id=claims.participant_id,
+    )
     filename = f"chat-{room.slug}.txt"
     return PlainTextResponse(
         text, headers={"content-disposition": f'attachment; filename="{filename}"'}
@@ -62,8 +73,6 @@ async def media_settings(slug: str, request: Request, db: DbSession) -> JSONResp
     """ICE servers (with a TURN credential of this participant's own), the mesh limit, and
     for a meeting on the SFU, the way in to its Janus room (see parley.media.sfu)."""
     room, claims = await _participant(slug, request, db)
-    if not room.is_open or claims.meeting_number != room.meeting_number:
-        raise Forbidden(N_("The meeting has ended."), code="meeting_ended")
     settings = runtime_of(request).settings
     body: dict[str, Any] = {
         **ice_servers(settings, claims.participant_id),

@@ -24,7 +24,7 @@ from parley.meetings.events import Changes, event_message, gap_message
 from parley.meetings.models import ChatMessage, MeetingEvent
 from parley.meetings.protocol import LOCKABLE
 from parley.rooms import service as rooms
-from parley.rooms.models import Room, RoomParticipant
+from parley.rooms.models import MeetingRemoval, Room, RoomParticipant
 from parley.rooms.service import JoinClaims
 
 # A participant whose connections all dropped stays listed this long, so a reconnection
@@ -74,14 +74,31 @@ def current_video(room: Room) -> dict[str, Any] | None:
     return video if video and video.get("meeting") == room.meeting_number else None
 
 
+async def _refuse_removed(*, db: AsyncSession, claims: JoinClaims) -> None:
+    """Refuse a join token whose holder a moderator took out of its meeting."""
+    removal = await rooms.removal(
+        db=db,
+        room_id=claims.room_id,
+        meeting_number=claims.meeting_number,
+        participant_id=claims.participant_id,
+    )
+    if removal is None:
+        return
+    if removal.banned:
+        raise access.Refused(N_("A moderator removed you from this meeting."), code="banned")
+    raise access.Refused(
+        N_("A moderator removed you from this meeting. Open its link to ask to come back in."),
+        code="not_in_meeting",
+    )
+
+
 # Joining and leaving
 
 
 async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomParticipant:
     """Count a new connection of this participant; the first one makes them join."""
     room = await access.current_room(db, claims)
-    if claims.participant_id in (room.banned or []):
-        raise access.Refused(N_("A moderator removed you from this meeting."), code="banned")
+    await _refuse_removed(db=db, claims=claims)
     settings = await rooms.effective_settings(db=db, room=room)
     changes = Changes(db, room.id)
     row = await access.row(db, room.id, claims.participant_id)
@@ -211,6 +228,7 @@ async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
             select(ChatMessage)
             .where(
                 ChatMessage.room_id == room.id,
+                ChatMessage.meeting_number == room.meeting_number,
                 or_(
                     ChatMessage.recipient_id.is_(None),
                     ChatMessage.recipient_id == mine,
@@ -279,6 +297,7 @@ async def send_chat(
             raise access.Refused(N_("Choose someone else to write to."), code="no_recipient")
     message = ChatMessage(
         room_id=room.id,
+        meeting_number=room.meeting_number,
         sender_id=me.participant_id,
         sender_name=me.display_name,
         recipient_id=recipient.participant_id if recipient else None,
@@ -414,13 +433,28 @@ async def remove(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str,
 
 
 async def remove_from(*, db: AsyncSession, bus: Bus, room: Room, target: str, ban: bool) -> None:
-    """Take a participant out of the room's meeting; with `ban`, they cannot come back to
-    it. The caller checks the right."""
+    """Take a participant out of the room's meeting: their join token stops working. Without
+    a ban they may ask to come in again (through the access code and waiting room); with
+    `ban`, not into this meeting. Bans end with the meeting. The caller checks the right."""
     row = await _target(db, room, target)
     if row.participant_id == f"u{room.owner_id}":
         raise Forbidden(N_("The room's owner cannot be removed."), code="owner_stays")
-    if ban:
-        room.banned = [*(room.banned or []), row.participant_id]
+    removal = await rooms.removal(
+        db=db,
+        room_id=room.id,
+        meeting_number=room.meeting_number,
+        participant_id=row.participant_id,
+    )
+    if removal is None:
+        removal = MeetingRemoval(
+            room_id=room.id,
+            meeting_number=room.meeting_number,
+            participant_id=row.participant_id,
+            banned=False,
+        )
+        db.add(removal)
+    removal.banned = removal.banned or ban
+    removal.removed_at = utcnow()
     await db.delete(row)
     changes = Changes(db, room.id)
     await changes.add(events.Removed(id=target, ban=ban))
@@ -488,9 +522,19 @@ async def end(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
     await rooms.close_room(db=db, bus=bus, actor=None, room=room)
 
 
-async def chat_export(*, db: AsyncSession, room: Room, participant_id: str | None) -> str:
-    """The room's chat as plain text: public messages, and this participant's private ones."""
-    query = select(ChatMessage).where(ChatMessage.room_id == room.id).order_by(ChatMessage.id)
+async def chat_export(
+    *, db: AsyncSession, room_id: int, meeting_number: int, participant_id: str
+) -> str:
+    """The chat of one meeting of the room as plain text: its public messages, and this
+    participant's own private ones."""
+    query = (
+        select(ChatMessage)
+        .where(
+            ChatMessage.room_id == room_id,
+            ChatMessage.meeting_number == meeting_number,
+        )
+        .order_by(ChatMessage.id)
+    )
     lines = []
     for message in (await db.scalars(query)).all():
         private = message.recipient_id is not None

@@ -28,8 +28,6 @@ class Room(Base):
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     # What participants may not do now: {"chat": true, "microphone": true, …}.
     locks: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
-    # Participants removed with a ban may not come back into this meeting.
-    banned: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The video a presenter shares in the meeting (see parley.meetings.shared_video), or None.
     video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The meeting whose media go through the SFU (Janus), and the node it is on; for any
@@ -109,3 +107,22 @@ class RoomParticipant(Base):
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingRemoval(Base):
+    """A participant a moderator took out of one meeting of a room.
+
+    Their join tokens for that meeting stop working: without a ban, until they go through
+    the room's door again (access code, waiting room), which drops this row; with a ban,
+    for the rest of the meeting. The next meeting of the room starts with none.
+    """
+
+    __tablename__ = "meeting_removals"
+    __table_args__ = (UniqueConstraint("room_id", "meeting_number", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    meeting_number: Mapped[int] = mapped_column(Integer)
+    participant_id: Mapped[str] = mapped_column(String(40))
+    banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

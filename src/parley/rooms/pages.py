@@ -148,12 +148,19 @@ async def room_detail(room_id: Id, request: Request, user: CurrentUser, db: DbSe
 
 @router.post("/rooms/{room_id}/open")
 async def open_room(room_id: Id, request: Request, viewer: Viewer, db: DbSession) -> Response:
+    """Open the room. Someone who does not manage it came from its link's page, which sends
+    the slug; without it they learn nothing, not even that the room exists."""
     room = await service.get(db=db, room_id=room_id)
     if room is None or viewer is None:
         raise NotFound(N_("No such room."))
-    await service.open_room(db=db, bus=_bus(request), actor=viewer, room=room)
     data = await form_data(request)
-    return _redirect(f"/r/{room.slug}" if data.get("then") == "join" else f"/rooms/{room.id}")
+    manager = service.access(viewer, room) is not None
+    if not manager and not service.has_link(room, data.get("slug")):
+        raise NotFound(N_("No such room."))
+    await service.open_room(db=db, bus=_bus(request), actor=viewer, room=room)
+    if data.get("then") == "join" or not manager:
+        return _redirect(f"/r/{room.slug}")
+    return _redirect(f"/rooms/{room.id}")
 
 
 @router.post("/rooms/{room_id}/close")
@@ -311,7 +318,7 @@ async def _attempt(
         if refusal.code in {"name_required", "bad_access_code"} and not asked:
             error = None
         status_code = 200 if error is None else 422
-        if refusal.code == "bad_access_code" and error:
+        if refusal.code in {"bad_access_code", "banned"} and error:
             status_code = 403
         response = render(request, template, {**context, "error": error}, status_code=status_code)
     else:
@@ -336,12 +343,7 @@ async def enter(slug: str, request: Request, viewer: Viewer, db: DbSession) -> R
     """The invitation link: the meeting for those in it, else the way in."""
     room = await _room_by_slug(db, slug)
     claims = service.read_join(runtime_of(request).secret, request.cookies.get(JOIN_COOKIE, ""))
-    if (
-        claims is not None
-        and claims.room_id == room.id
-        and room.is_open
-        and claims.meeting_number == room.meeting_number
-    ):
+    if claims is not None and await service.holds_seat(db=db, room=room, claims=claims):
         return render(
             request,
             "rooms/meeting.html",

@@ -67,9 +67,27 @@ class RoomOut(BaseModel):
     created_at: datetime
 
 
+class RoomBrief(BaseModel):
+    """What a member who may open a room without managing it learns of it."""
+
+    # Never taken for a whole room: a RoomOut does not fit this shape.
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    name: str
+    state: Literal["open", "closed"]
+
+
 class JoinIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    slug: Annotated[str, Field(max_length=40)] | None = Field(
+        default=None,
+        description=(
+            "The room's slug, from its link /r/<slug>: anyone who does not manage the room "
+            "sends it to show they have the link."
+        ),
+    )
     name: DisplayName | None = None
     access_code: Annotated[str, Field(max_length=32)] | None = None
     waiting_ticket: Annotated[str, Field(max_length=100)] | None = None

@@ -22,7 +22,7 @@ from parley.bus import Bus
 from parley.db import utcnow
 from parley.errors import N_, Conflict, Forbidden, Invalid, NotFound, ParleyError
 from parley.rooms import channel, policies
-from parley.rooms.models import Room, RoomParticipant, RoomShare, WaitingEntry
+from parley.rooms.models import MeetingRemoval, Room, RoomParticipant, RoomShare, WaitingEntry
 from parley.security import constant_time_equal, new_token, token_hash
 
 # Letters that cannot be mistaken for one another when read aloud or copied by hand.
@@ -127,6 +127,12 @@ def access(user: User | None, room: Room) -> Access | None:
     return None
 
 
+def has_link(room: Room, slug: str | None) -> bool:
+    """Whether `slug` is the room's, as people copy it (any case, spaces around): what
+    shows that someone has the link, since room ids are easy to guess."""
+    return bool(slug) and constant_time_equal((slug or "").strip().lower(), room.slug)
+
+
 def require_access(user: User, room: Room, *, owner_only: bool = False) -> Access:
     """Refuse a member who may not manage `room`; the room stays hidden from them."""
     level = access(user, room)
@@ -135,6 +141,35 @@ def require_access(user: User, room: Room, *, owner_only: bool = False) -> Acces
     if owner_only and level != "owner":
         raise Forbidden(N_("Only the room's owner may do this."), code="owner_only")
     return level
+
+
+async def removal(
+    *, db: AsyncSession, room_id: int, meeting_number: int, participant_id: str
+) -> MeetingRemoval | None:
+    """How a moderator took this participant out of this meeting, if they did."""
+    return await db.scalar(
+        select(MeetingRemoval).where(
+            MeetingRemoval.room_id == room_id,
+            MeetingRemoval.meeting_number == meeting_number,
+            MeetingRemoval.participant_id == participant_id,
+        )
+    )
+
+
+async def holds_seat(*, db: AsyncSession, room: Room, claims: JoinClaims) -> bool:
+    """Whether these claims let their holder into `room`'s meeting now: a token of this
+    meeting (not an earlier one), of someone no moderator has removed from it since."""
+    if claims.room_id != room.id or not room.is_open:
+        return False
+    if claims.meeting_number != room.meeting_number:
+        return False
+    removed = await removal(
+        db=db,
+        room_id=room.id,
+        meeting_number=claims.meeting_number,
+        participant_id=claims.participant_id,
+    )
+    return removed is None
 
 
 async def effective_settings(*, db: AsyncSession, room: Room) -> dict[str, Any]:
@@ -277,6 +312,8 @@ async def open_room(*, db: AsyncSession, bus: Bus, actor: User, room: Room) -> R
     room.is_open = True
     room.meeting_number += 1
     room.opened_at = utcnow()
+    # Removals and bans are for the meeting they were made in.
+    await db.execute(delete(MeetingRemoval).where(MeetingRemoval.room_id == room.id))
     await db.commit()
     await channel.publish(bus, room.id, channel.Opened(meeting=room.meeting_number))
     return room
@@ -319,8 +356,12 @@ async def join(
     `invited`: someone in the meeting asked this member in and they accepted, which lets
     them past the access code and the waiting room, as a moderator's admission would.
 
+    Someone a moderator removed from this meeting comes in again through this door only
+    (their old token stays refused), and someone banned from it does not.
+
     Raises RoomRefusal with the reason (`room_closed`, `guests_not_allowed`,
-    `name_required`, `bad_access_code`, `refused`) or WaitingForApproval with a ticket.
+    `name_required`, `bad_access_code`, `refused`, `banned`) or WaitingForApproval with a
+    ticket.
     """
     settings = await effective_settings(db=db, room=room)
     if viewer is None and not settings["allow_guests"]:
@@ -336,6 +377,7 @@ async def join(
     admitted = await _admitted_entry(db=db, room=room, ticket=ticket) if ticket else None
     if admitted is not None:
         # Let in by a moderator: the access code was checked before they were put to wait.
+        removed = await _unbanned_removal(db=db, room=room, participant_id=admitted.participant_id)
         claims = JoinClaims(
             room_id=room.id,
             meeting_number=room.meeting_number,
@@ -344,6 +386,7 @@ async def join(
             role="moderator" if manager or settings["all_moderators"] else "participant",
             user_id=admitted.user_id,
         )
+        await _forget(db, removed)
         return claims, sign_join(secret, claims)
     display_name = viewer.display_name if viewer is not None else (name or "").strip()
     if not display_name:
@@ -355,6 +398,7 @@ async def join(
 
     role: Role = "moderator" if manager or settings["all_moderators"] else "participant"
     participant_id = f"u{viewer.id}" if viewer is not None else f"g{guest_id or new_token()[:16]}"
+    removed = await _unbanned_removal(db=db, room=room, participant_id=participant_id)
     waits = (
         role != "moderator"
         and not invited
@@ -381,7 +425,27 @@ async def join(
         role=role,
         user_id=viewer.id if viewer is not None else None,
     )
+    await _forget(db, removed)
     return claims, sign_join(secret, claims)
+
+
+async def _unbanned_removal(
+    *, db: AsyncSession, room: Room, participant_id: str
+) -> MeetingRemoval | None:
+    """Refuse someone banned from the meeting; return the removal of someone removed
+    without a ban, which their coming in again ends."""
+    removed = await removal(
+        db=db, room_id=room.id, meeting_number=room.meeting_number, participant_id=participant_id
+    )
+    if removed is not None and removed.banned:
+        raise RoomRefusal(N_("A moderator removed you from this meeting."), code="banned")
+    return removed
+
+
+async def _forget(db: AsyncSession, removed: MeetingRemoval | None) -> None:
+    if removed is not None:
+        await db.delete(removed)
+        await db.commit()
 
 
 async def _admitted_entry(*, db: AsyncSession, room: Room, ticket: str) -> WaitingEntry | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
 
@@ -16,6 +16,7 @@ from parley.rooms.schemas import (
     JoinIn,
     JoinOut,
     MemberOut,
+    RoomBrief,
     RoomCreate,
     RoomOut,
     RoomUpdate,
@@ -33,6 +34,11 @@ async def _room(db: DbSession, room_id: int) -> Room:
     if room is None:
         raise NotFound(N_("No such room."))
     return room
+
+
+NO_SUCH_ROOM: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such room (or none that this person may see)."}
+}
 
 
 def _bus(request: Request) -> Bus:
@@ -116,17 +122,24 @@ async def unshare_room(
     await service.unshare(db=db, actor=user, room=room, user_id=user_id)
 
 
-@router.post("/{room_id}/open", response_model=RoomOut)
+@router.post("/{room_id}/open", response_model=RoomOut | RoomBrief, responses=NO_SUCH_ROOM)
 async def open_room(
     room_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
-) -> RoomOut:
-    """Open the room: people with the link can join."""
+) -> RoomOut | RoomBrief:
+    """Open the room: people with the link can join.
+
+    The room's managers get the whole room. A member who may open it only because the room
+    lets any member do so gets its id, name and state: not its link, access code or managers.
+    """
     room = await _room(db, room_id)
-    if service.access(user, room) is None:
+    manager = service.access(user, room) is not None
+    if not manager:
         settings = await service.effective_settings(db=db, room=room)
         if not settings["anyone_can_open"]:
             raise NotFound(N_("No such room."))
     await service.open_room(db=db, bus=_bus(request), actor=user, room=room)
+    if not manager:
+        return RoomBrief(id=room.id, name=room.name, state="open" if room.is_open else "closed")
     return await room_out(request, db, room, user)
 
 
@@ -143,7 +156,10 @@ async def close_room(
 @router.post(
     "/{room_id}/join",
     response_model=JoinOut,
-    responses={202: {"description": "Waiting for a moderator: ask again with the ticket."}},
+    responses={
+        202: {"description": "Waiting for a moderator: ask again with the ticket."},
+        **NO_SUCH_ROOM,
+    },
 )
 async def join_room(
     room_id: Id,
@@ -153,8 +169,14 @@ async def join_room(
     db: DbSession,
     _csrf: CsrfProtected,
 ) -> JoinOut:
-    """Ask to enter the room: a join token and role, or the reason why not (yet)."""
+    """Ask to enter the room: a join token and role, or the reason why not (yet).
+
+    Room ids are easy to guess, links are not: anyone who does not manage the room sends its
+    `slug`, else the answer is 404, as for a room that does not exist.
+    """
     room = await _room(db, room_id)
+    if service.access(viewer, room) is None and not service.has_link(room, body.slug):
+        raise NotFound(N_("No such room."))
     claims, token = await join(
         request,
         db,
