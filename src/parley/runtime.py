@@ -24,7 +24,6 @@ from starlette.requests import HTTPConnection
 from parley.bus import Bus
 from parley.ratelimit import RateLimiter
 from parley.settings import Settings
-from parley.sockets import AddressSlots
 
 if TYPE_CHECKING:
     from parley.documents.yjs import SharedRooms
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from parley.meetings.hub import Hubs
     from parley.people.presence import Presence
     from parley.providers.service import ProviderRuntime
+    from parley.sockets import AddressSlots
 
 
 @dataclass(frozen=True)
