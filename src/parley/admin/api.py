@@ -21,7 +21,6 @@ from parley.errors import N_, Invalid, NotFound
 from parley.providers import registry
 from parley.providers import service as providers
 from parley.providers.models import ProviderConfig
-from parley.providers.service import ProviderRuntime
 from parley.rooms import policies
 from parley.runtime import runtime_of
 from parley.sessions import service as sessions
@@ -124,10 +123,6 @@ async def change_settings(
     return await _settings_out(db)
 
 
-def _runtime(request: Request) -> ProviderRuntime:
-    return runtime_of(request).providers
-
-
 def _provider_out(row: ProviderConfig) -> ProviderOut:
     return ProviderOut(
         id=row.id,
@@ -174,7 +169,7 @@ async def create_provider(
         }
         raise refusal from error
     row = await providers.create(
-        db=db, runtime=_runtime(request), kind=body.kind, name=body.name, config=config
+        db=db, runtime=runtime_of(request).providers, kind=body.kind, name=body.name, config=config
     )
     return _provider_out(row)
 
@@ -206,7 +201,7 @@ async def test_provider(
 ) -> ConnectionOut:
     """Try the provider's connection now; a failure is an answer, not an error."""
     row = await _row(db, config_id)
-    result = await providers.test_connection(db=db, runtime=_runtime(request), row=row)
+    result = await providers.test_connection(db=db, runtime=runtime_of(request).providers, row=row)
     return ConnectionOut(ok=result.ok, message=i18n.gettext(result.message, **result.params))
 
 
@@ -220,4 +215,4 @@ async def delete_provider(
 ) -> None:
     """Delete a provider's configuration (a connected account is disconnected first)."""
     row = await _row(db, config_id)
-    await providers.delete(db=db, runtime=_runtime(request), row=row)
+    await providers.delete(db=db, runtime=runtime_of(request).providers, row=row)

@@ -15,7 +15,6 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from parley.bus import Bus
 from parley.csrf import CsrfProtected
 from parley.deps import CurrentUser, DbSession, Id
 from parley.errors import N_, NotFound
@@ -83,11 +82,6 @@ class PollOut(BaseModel):
     results: PollResultsOut
 
 
-def _bus(request: Request) -> Bus:
-    bus: Bus = runtime_of(request).bus
-    return bus
-
-
 async def _managed_room(db: DbSession, room_id: int, user: CurrentUser) -> Room:
     room = await rooms.get(db=db, room_id=room_id)
     if room is None:
@@ -110,7 +104,7 @@ async def end_meeting(
 ) -> None:
     """End the meeting for everyone in it: the room closes."""
     room = await _managed_room(db, room_id, user)
-    await moderation.end(db=db, bus=_bus(request), actor=user, room=room)
+    await moderation.end(db=db, bus=runtime_of(request).bus, actor=user, room=room)
 
 
 @router.post("/meeting/mute", response_model=MutedOut)
@@ -125,7 +119,11 @@ async def mute(
     """Mute one participant, or everyone but the moderators; their microphones go off."""
     room = await _managed_room(db, room_id, user)
     count = await moderation.mute(
-        db=db, bus=_bus(request), actor=user, room=room, participant_id=body.participant_id
+        db=db,
+        bus=runtime_of(request).bus,
+        actor=user,
+        room=room,
+        participant_id=body.participant_id,
     )
     return MutedOut(muted=count)
 
@@ -143,7 +141,12 @@ async def remove_participant(
     """Take a participant out of the meeting (the room's owner stays)."""
     room = await _managed_room(db, room_id, user)
     await moderation.remove(
-        db=db, bus=_bus(request), actor=user, room=room, participant_id=participant_id, ban=ban
+        db=db,
+        bus=runtime_of(request).bus,
+        actor=user,
+        room=room,
+        participant_id=participant_id,
+        ban=ban,
     )
 
 

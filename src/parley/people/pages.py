@@ -7,7 +7,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from parley import i18n
 from parley.accounts.models import User
-from parley.bus import Bus
 from parley.csrf import check_csrf
 from parley.deps import CurrentUser, DbSession, Id
 from parley.errors import N_, NotFound, ParleyError
@@ -21,11 +20,6 @@ from parley.runtime import runtime_of
 from parley.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-
-
-def _bus(request: Request) -> Bus:
-    bus: Bus = runtime_of(request).bus
-    return bus
 
 
 def _presence(request: Request) -> Presence:
@@ -81,7 +75,7 @@ async def call(user_id: Id, request: Request, user: CurrentUser, db: DbSession) 
     try:
         _invitation, room = await service.call(
             db=db,
-            bus=_bus(request),
+            bus=runtime_of(request).bus,
             limiter=runtime_of(request).limiters.invitation,
             caller=user,
             user_id=member.id,
@@ -105,7 +99,7 @@ async def call(user_id: Id, request: Request, user: CurrentUser, db: DbSession) 
 async def accept(invitation_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     """Accept a call or an invitation: straight into the meeting."""
     _invitation, room = await service.accept(
-        db=db, bus=_bus(request), user=user, invitation_id=invitation_id
+        db=db, bus=runtime_of(request).bus, user=user, invitation_id=invitation_id
     )
     _claims, token = await join(
         request,
@@ -128,7 +122,7 @@ async def notifications(request: Request, user: CurrentUser, db: DbSession) -> R
     items = await service.notifications(db=db, user=user)
     response = render(request, "people/notifications.html", {"items": items})
     # Seen now: what was unread is shown as new this once.
-    await service.mark_read(db=db, bus=_bus(request), user=user)
+    await service.mark_read(db=db, bus=runtime_of(request).bus, user=user)
     return response
 
 
@@ -137,7 +131,7 @@ async def availability(request: Request, user: CurrentUser, db: DbSession) -> Re
     data = await form_data(request)
     await service.set_availability(
         db=db,
-        bus=_bus(request),
+        bus=runtime_of(request).bus,
         user=user,
         allow_calls=data.get("allow_calls") == "on",
         do_not_disturb=data.get("do_not_disturb") == "on",

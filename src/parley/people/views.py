@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from parley.accounts.schemas import Email
-from parley.bus import Bus
 from parley.csrf import CsrfProtected
 from parley.deps import CurrentUser, DbSession, Id
 from parley.errors import N_, NotFound
@@ -73,11 +72,6 @@ class AvailabilityIn(BaseModel):
     do_not_disturb: bool
 
 
-def _bus(request: Request) -> Bus:
-    bus: Bus = runtime_of(request).bus
-    return bus
-
-
 def _presence(request: Request) -> Presence:
     presence: Presence = runtime_of(request).presence
     return presence
@@ -116,7 +110,7 @@ async def call(
     """Call a member: a room for the two of you, open, and their pages ring."""
     invitation, room = await service.call(
         db=db,
-        bus=_bus(request),
+        bus=runtime_of(request).bus,
         limiter=runtime_of(request).limiters.invitation,
         caller=user,
         user_id=body.user_id,
@@ -140,7 +134,7 @@ async def invite(
     room = await _room(db, slug)
     invitation = await service.invite(
         db=db,
-        bus=_bus(request),
+        bus=runtime_of(request).bus,
         limiter=runtime_of(request).limiters.invitation,
         inviter=user,
         room=room,
@@ -181,7 +175,7 @@ async def email_invitations(
         addresses=list(dict.fromkeys(body.emails)),
         message=body.message,
     )
-    await wake(_bus(request))
+    await wake(runtime_of(request).bus)
     return EmailInvitationsOut(queued=queued)
 
 
@@ -189,7 +183,9 @@ async def email_invitations(
 async def decline(
     invitation_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> Response:
-    await service.decline(db=db, bus=_bus(request), user=user, invitation_id=invitation_id)
+    await service.decline(
+        db=db, bus=runtime_of(request).bus, user=user, invitation_id=invitation_id
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -198,7 +194,7 @@ async def cancel(
     invitation_id: Id, request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> Response:
     """The caller hangs up before the call is answered."""
-    await service.cancel(db=db, bus=_bus(request), user=user, invitation_id=invitation_id)
+    await service.cancel(db=db, bus=runtime_of(request).bus, user=user, invitation_id=invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -224,7 +220,7 @@ async def notifications(user: CurrentUser, db: DbSession) -> NotificationsOut:
 async def read_notifications(
     request: Request, user: CurrentUser, db: DbSession, _csrf: CsrfProtected
 ) -> Response:
-    await service.mark_read(db=db, bus=_bus(request), user=user)
+    await service.mark_read(db=db, bus=runtime_of(request).bus, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -235,7 +231,7 @@ async def availability(
     """Whether members may call me, and do-not-disturb (calls and invitations refused)."""
     await service.set_availability(
         db=db,
-        bus=_bus(request),
+        bus=runtime_of(request).bus,
         user=user,
         allow_calls=body.allow_calls,
         do_not_disturb=body.do_not_disturb,

@@ -39,6 +39,13 @@ router = APIRouter(
     prefix="/admin/providers", include_in_schema=False, dependencies=[Depends(check_csrf)]
 )
 
+
+def _providers(request: Request) -> ProviderRuntime:
+    return runtime_of(request).providers
+
+
+Providers = Annotated[ProviderRuntime, Depends(_providers)]
+
 # What the page says after a change that redirected to it (`?done=<key>`).
 NOTICES = {
     "created": N_("Configuration saved. Press Test connection to check it."),
@@ -52,14 +59,6 @@ NOTICES = {
 # The OAuth flow's state and PKCE verifier wait in an encrypted cookie this long at most.
 OAUTH_COOKIE = "parley_oauth"
 OAUTH_SECONDS = 600
-
-
-def _runtime(request: Request) -> ProviderRuntime:
-    runtime: ProviderRuntime = runtime_of(request).providers
-    return runtime
-
-
-Runtime = Annotated[ProviderRuntime, Depends(_runtime)]
 
 
 class NameForm(BaseModel):
@@ -179,7 +178,7 @@ async def new_provider(request: Request, _admin: AdminUser, kind: str = "") -> R
 
 @router.post("/new")
 async def create_provider(
-    request: Request, _admin: AdminUser, db: DbSession, runtime: Runtime, kind: str = ""
+    request: Request, _admin: AdminUser, db: DbSession, runtime: Providers, kind: str = ""
 ) -> Response:
     provider = _kind(kind)
     data = await form_data(request)
@@ -204,7 +203,7 @@ async def edit_provider(
     config_id: Id,
     _admin: AdminUser,
     db: DbSession,
-    runtime: Runtime,
+    runtime: Providers,
     done: str = "",
 ) -> Response:
     row = await _row(db, config_id)
@@ -214,7 +213,7 @@ async def edit_provider(
 
 @router.post("/{config_id}")
 async def save_provider(
-    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
+    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Providers
 ) -> Response:
     row = await _row(db, config_id)
     kind = _kind(row.kind)
@@ -236,7 +235,7 @@ async def save_provider(
 
 @router.post("/{config_id}/test")
 async def test_provider(
-    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
+    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Providers
 ) -> Response:
     row = await _row(db, config_id)
     result = await providers.test_connection(db=db, runtime=runtime, row=row)
@@ -259,7 +258,7 @@ async def disable_provider(config_id: Id, _admin: AdminUser, db: DbSession) -> R
 
 @router.post("/{config_id}/delete")
 async def delete_provider(
-    config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
+    config_id: Id, _admin: AdminUser, db: DbSession, runtime: Providers
 ) -> Response:
     row = await _row(db, config_id)
     await providers.delete(db=db, runtime=runtime, row=row)
@@ -275,7 +274,7 @@ def _b64url(data: bytes) -> str:
 
 @router.get("/{config_id}/connect")
 async def connect_account(
-    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
+    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Providers
 ) -> Response:
     """Send the administrator to the service's consent page (a link: forms may not leave)."""
     row = await _row(db, config_id)
@@ -327,7 +326,7 @@ async def oauth_callback(
     config_id: Id,
     _admin: AdminUser,
     db: DbSession,
-    runtime: Runtime,
+    runtime: Providers,
     code: str = "",
     state: str = "",
     error: str = "",
@@ -366,7 +365,7 @@ async def oauth_callback(
 
 @router.post("/{config_id}/disconnect")
 async def disconnect_account(
-    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Runtime
+    request: Request, config_id: Id, _admin: AdminUser, db: DbSession, runtime: Providers
 ) -> Response:
     row = await _row(db, config_id)
     try:

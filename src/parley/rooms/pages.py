@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import i18n
 from parley.accounts.models import User
 from parley.accounts.schemas import DisplayName, Email
-from parley.bus import Bus
 from parley.csrf import check_csrf
 from parley.deps import CurrentUser, DbSession, Id, Viewer
 from parley.errors import N_, NotFound, ParleyError
@@ -54,11 +53,6 @@ class SettingsForm(RoomSettings):
 
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def _bus(request: Request) -> Bus:
-    bus: Bus = runtime_of(request).bus
-    return bus
 
 
 async def _managed_room(db: AsyncSession, room_id: int, user: User) -> Room:
@@ -157,7 +151,7 @@ async def open_room(room_id: Id, request: Request, viewer: Viewer, db: DbSession
     manager = service.access(viewer, room) is not None
     if not manager and not service.has_link(room, data.get("slug")):
         raise NotFound(N_("No such room."))
-    await service.open_room(db=db, bus=_bus(request), actor=viewer, room=room)
+    await service.open_room(db=db, bus=runtime_of(request).bus, actor=viewer, room=room)
     if data.get("then") == "join" or not manager:
         return _redirect(f"/r/{room.slug}")
     return _redirect(f"/rooms/{room.id}")
@@ -166,7 +160,7 @@ async def open_room(room_id: Id, request: Request, viewer: Viewer, db: DbSession
 @router.post("/rooms/{room_id}/close")
 async def close_room(room_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     room = await _managed_room(db, room_id, user)
-    await service.close_room(db=db, bus=_bus(request), actor=user, room=room)
+    await service.close_room(db=db, bus=runtime_of(request).bus, actor=user, room=room)
     data = await form_data(request)
     return _redirect(f"/r/{room.slug}" if data.get("then") == "room" else f"/rooms/{room.id}")
 
@@ -232,7 +226,7 @@ async def unshare_room(
 @router.post("/rooms/{room_id}/delete")
 async def delete_room(room_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     room = await _managed_room(db, room_id, user)
-    await service.delete_room(db=db, bus=_bus(request), actor=user, room=room)
+    await service.delete_room(db=db, bus=runtime_of(request).bus, actor=user, room=room)
     return _redirect("/rooms")
 
 

@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
 
-from parley.bus import Bus
 from parley.csrf import CsrfProtected
 from parley.deps import CurrentUser, DbSession, Id, Viewer
 from parley.errors import N_, Invalid, NotFound
@@ -39,11 +38,6 @@ async def _room(db: DbSession, room_id: int) -> Room:
 NO_SUCH_ROOM: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such room (or none that this person may see)."}
 }
-
-
-def _bus(request: Request) -> Bus:
-    bus: Bus = runtime_of(request).bus
-    return bus
 
 
 @router.post("", response_model=RoomOut, status_code=status.HTTP_201_CREATED)
@@ -101,7 +95,7 @@ async def delete_room(
 ) -> None:
     """Delete the room (its owner only); a meeting in it ends."""
     room = await _room(db, room_id)
-    await service.delete_room(db=db, bus=_bus(request), actor=user, room=room)
+    await service.delete_room(db=db, bus=runtime_of(request).bus, actor=user, room=room)
 
 
 @router.post("/{room_id}/shares", response_model=MemberOut, status_code=201)
@@ -137,7 +131,7 @@ async def open_room(
         settings = await service.effective_settings(db=db, room=room)
         if not settings["anyone_can_open"]:
             raise NotFound(N_("No such room."))
-    await service.open_room(db=db, bus=_bus(request), actor=user, room=room)
+    await service.open_room(db=db, bus=runtime_of(request).bus, actor=user, room=room)
     if not manager:
         return RoomBrief(id=room.id, name=room.name, state="open" if room.is_open else "closed")
     return await room_out(request, db, room, user)
@@ -149,7 +143,7 @@ async def close_room(
 ) -> RoomOut:
     """Close the room: the meeting ends for everyone in it."""
     room = await _room(db, room_id)
-    await service.close_room(db=db, bus=_bus(request), actor=user, room=room)
+    await service.close_room(db=db, bus=runtime_of(request).bus, actor=user, room=room)
     return await room_out(request, db, room, user)
 
 
@@ -225,5 +219,5 @@ async def decide(
     """Let someone in the waiting room in (`admit`), or not (`refuse`)."""
     room = await _moderated_room(db, room_id, user)
     await service.decide(
-        db=db, bus=_bus(request), room=room, entry_id=entry_id, admit=decision == "admit"
+        db=db, bus=runtime_of(request).bus, room=room, entry_id=entry_id, admit=decision == "admit"
     )
