@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from parley import site
 from parley.accounts import verification
 from parley.accounts.models import User
-from parley.admin import service as site
 from parley.db import utcnow
 from parley.settings import Settings
 from tests.factories import PASSWORD, client_for, log_in, make_user
@@ -45,7 +45,7 @@ def settings(settings: Settings, mailbox: Mailbox) -> Settings:
 async def signup_open(app: FastAPI) -> None:
     async with app.state.runtime.database() as db:
         await make_user(db, email="admin@example.org", admin=True)
-        await site.set_setting(db=db, key="signup_enabled", value=True)
+        await site.save(db, site.Signup(enabled=True))
 
 
 @pytest.fixture
