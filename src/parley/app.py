@@ -41,7 +41,7 @@ from parley.providers import pages as provider_pages
 from parley.providers import views as provider_views
 from parley.providers.http import create_client as create_http_client
 from parley.providers.service import ProviderRuntime
-from parley.ratelimit import RateLimiter
+from parley.ratelimit import Counters, RateLimiter, create_counters
 from parley.rooms import live as room_live
 from parley.rooms import pages as room_pages
 from parley.rooms import views as room_views
@@ -170,6 +170,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 500, "server_error", message)
 
 
+def _install_rate_limits(app: FastAPI, settings: Settings, counters: Counters) -> None:
+    """Give the app its limiters, all counting in `counters` (shared by the processes)."""
+    app.state.login_limiter = RateLimiter("login", settings.login_attempts, counters)
+    app.state.code_limiter = RateLimiter("room-code", settings.access_code_attempts, counters)
+    app.state.invitation_limiter = RateLimiter(
+        "invitations", settings.invitations_per_person, counters
+    )
+    app.state.email_limiter = RateLimiter("email-invitations", settings.email_invitations, counters)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Parley application for `settings` (read from the environment by default)."""
     settings = settings or Settings()
@@ -182,6 +192,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await migrations.upgrade(engine)
         bus = create_bus(settings.bus_url)
         await bus.connect()
+        counters = create_counters(settings.bus_url)
+        _install_rate_limits(app, settings, counters)
         app.state.engine = engine
         app.state.sessionmaker = db.session_factory(engine)
         app.state.bus = bus
@@ -244,6 +256,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hubs.stop()
             await sfu.stop()
             await presence.stop()
+            await counters.close()
             await bus.disconnect()
             await http.aclose()
             await engine.dispose()
@@ -260,10 +273,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret = secret
     app.state.templates = create_templates()
-    app.state.login_limiter = RateLimiter(settings.login_attempts)
-    app.state.code_limiter = RateLimiter(settings.access_code_attempts)
-    app.state.invitation_limiter = RateLimiter(settings.invitations_per_person)
-    app.state.email_limiter = RateLimiter(settings.email_invitations)
 
     _install_error_handlers(app)
     app.include_router(health_router)
