@@ -251,7 +251,7 @@ async def change_password(request: Request, user: CurrentUser, db: DbSession) ->
             errors = {"current_password": i18n.gettext(exc.message)}
             status_code = exc.status_code if isinstance(exc, TooManyRequests) else 422
             return await _profile_page(request, user, db, errors=errors, status_code=status_code)
-        notice = i18n.gettext(N_("Password changed."))
+        notice = i18n.gettext(N_("Password changed. You are logged out everywhere else."))
         return await _profile_page(request, user, db, notice=notice)
     return await _profile_page(request, user, db, errors=errors, status_code=422)
 

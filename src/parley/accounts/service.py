@@ -136,11 +136,22 @@ async def update_profile(
     return user
 
 
-async def change_password(*, db: AsyncSession, user: User, current: str, new: str) -> None:
+async def change_password(
+    *, db: AsyncSession, user: User, current: str, new: str, keep_session: str | None = None
+) -> None:
+    """Change the password once the current one is confirmed, and end every other login.
+
+    Whoever knew the old password may be logged in somewhere: only the login session whose
+    token is `keep_session` (the browser making the change) stays open.
+    """
     await _release_connection(db)
     if not await verify_password(user.password_hash, current):
         raise Forbidden(N_("The current password is not right."), code="bad_password")
     user.password_hash = await hash_password(new)
+    others = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_session:
+        others = others.where(LoginSession.token_hash != token_hash(keep_session))
+    await db.execute(others)
     await db.commit()
 
 

@@ -55,9 +55,15 @@ async def attempt_login(
 async def attempt_password_change(
     *, request: Request, db: AsyncSession, user: User, current: str, new: str
 ) -> None:
-    """Change `user`'s password under the login rate limit."""
+    """Change `user`'s password under the login rate limit; only this browser stays logged in."""
     keys = await _take_password_attempt(request, user.email)
-    await service.change_password(db=db, user=user, current=current, new=new)
+    await service.change_password(
+        db=db,
+        user=user,
+        current=current,
+        new=new,
+        keep_session=request.cookies.get(SESSION_COOKIE),
+    )
     await request.app.state.login_limiter.give_back(*keys)
 
 
