@@ -46,7 +46,7 @@ from parley.providers import pages as provider_pages
 from parley.providers import views as provider_views
 from parley.providers.http import create_client as create_http_client
 from parley.providers.service import ProviderRuntime
-from parley.ratelimit import RateLimiter
+from parley.ratelimit import Counters, RateLimiter, create_counters
 from parley.rooms import pages as room_pages
 from parley.rooms import views as room_views
 from parley.runtime import Limiters, Runtime
@@ -197,18 +197,22 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 500, "server_error", message)
 
 
+def _limiters(settings: Settings, counters: Counters) -> Limiters:
+    """The app's limiters, all counting in `counters` (shared by the processes)."""
+    return Limiters(
+        login=RateLimiter("login", settings.login_attempts, counters),
+        access_code=RateLimiter("room-code", settings.access_code_attempts, counters),
+        invitation=RateLimiter("invitations", settings.invitations_per_person, counters),
+        email=RateLimiter("email-invitations", settings.email_invitations, counters),
+        verification=RateLimiter("verification", verification.EMAILS_PER_ADDRESS, counters),
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Parley application for `settings` (read from the environment by default)."""
     settings = settings or Settings()
     secret = settings.secret()
     templates = create_templates()
-    limiters = Limiters(
-        login=RateLimiter(settings.login_attempts),
-        access_code=RateLimiter(settings.access_code_attempts),
-        invitation=RateLimiter(settings.invitations_per_person),
-        email=RateLimiter(settings.email_invitations),
-        verification=RateLimiter(verification.EMAILS_PER_ADDRESS),
-    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -217,6 +221,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await migrations.upgrade(engine)
         bus = create_bus(settings.bus_url)
         await bus.connect()
+        counters = create_counters(settings.bus_url)
+        limiters = _limiters(settings, counters)
         database = db.session_factory(engine)
         presence = Presence(bus, beat_seconds=settings.presence_beat_seconds)
         await presence.start()
@@ -290,6 +296,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hubs.stop()
             await sfu.stop()
             await presence.stop()
+            await counters.close()
             await bus.disconnect()
             await http.aclose()
             await engine.dispose()

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import os
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
-import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+T = TypeVar("T")
 
 _hasher = PasswordHasher()
 # Verified when an account does not exist, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("parley-dummy-password")
 
+# An argon2 hash keeps a core busy for tens to hundreds of milliseconds. Hashes run in threads
+# of their own, at most half the cores at once: a burst of logins waits behind itself, while
+# the event loop and the shared worker threads (files, uploads) keep the other cores.
+_password_threads = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="parley-password"
+)
+
+
+async def _in_password_thread(work: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_password_threads, work)
+
 
 async def hash_password(password: str) -> str:
-    # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
-    return await anyio.to_thread.run_sync(_hasher.hash, password)
+    return await _in_password_thread(lambda: _hasher.hash(password))
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
@@ -27,7 +43,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
         except (VerificationError, InvalidHashError):
             return False
 
-    return await anyio.to_thread.run_sync(verify)
+    return await _in_password_thread(verify)
 
 
 def new_token(prefix: str = "", nbytes: int = 32) -> str:

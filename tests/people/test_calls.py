@@ -207,6 +207,21 @@ async def test_the_rules_of_calling(app: FastAPI) -> None:
         await callee.aclose()
 
 
+async def test_calls_sent_together_are_capped_like_calls_sent_in_turn(app: FastAPI) -> None:
+    _ada, grace = await _people(app)
+    caller, headers = await client_for(app, "ada@example.org")
+    try:
+        answers = await asyncio.gather(
+            *(
+                caller.post("/api/v1/calls", json={"user_id": grace.id}, headers=headers)
+                for _ in range(12)
+            )
+        )
+    finally:
+        await caller.aclose()
+    assert sorted(a.status_code for a in answers) == [201] * 4 + [429] * 8
+
+
 async def test_inviting_members_and_guests_into_a_meeting(app: FastAPI, mailbox: Mailbox) -> None:
     _ada, grace = await _people(app)
     async with app.state.runtime.database() as db:

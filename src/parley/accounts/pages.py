@@ -14,6 +14,7 @@ from parley.accounts.models import User
 from parley.accounts.schemas import DisplayName, Email, Password, ProfileUpdate, TokenCreate
 from parley.accounts.web import (
     attempt_login,
+    attempt_password_change,
     clear_session_cookie,
     safe_next,
     set_session_cookie,
@@ -289,14 +290,19 @@ async def change_password(request: Request, user: CurrentUser, db: DbSession) ->
     form, errors = parse(PasswordForm, await form_data(request))
     if form is not None:
         try:
-            await service.change_password(
-                db=db, user=user, current=form.current_password, new=form.new_password
+            await attempt_password_change(
+                request=request,
+                db=db,
+                user=user,
+                current=form.current_password,
+                new=form.new_password,
             )
-        except Forbidden as exc:
+        except (Forbidden, TooManyRequests) as exc:
             errors = {"current_password": i18n.gettext(exc.message)}
-        else:
-            notice = i18n.gettext(N_("Password changed."))
-            return await _profile_page(request, user, db, notice=notice)
+            status_code = exc.status_code if isinstance(exc, TooManyRequests) else 422
+            return await _profile_page(request, user, db, errors=errors, status_code=status_code)
+        notice = i18n.gettext(N_("Password changed. You are logged out everywhere else."))
+        return await _profile_page(request, user, db, notice=notice)
     return await _profile_page(request, user, db, errors=errors, status_code=422)
 
 

@@ -89,9 +89,19 @@ async def create_first_admin(
     )
 
 
+async def _release_connection(db: AsyncSession) -> None:
+    """End the session's read-only transaction, giving its connection back to the pool.
+
+    A password check waits its turn behind the others of a burst: holding a connection all
+    that time would leave none for the pages and the health check.
+    """
+    await db.commit()
+
+
 async def authenticate(*, db: AsyncSession, email: str, password: str) -> User | None:
     """Return the active account these credentials open, or None."""
     user = await get_by_email(db=db, email=email)
+    await _release_connection(db)
     ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         return None
@@ -140,10 +150,22 @@ async def update_profile(
     return user
 
 
-async def change_password(*, db: AsyncSession, user: User, current: str, new: str) -> None:
+async def change_password(
+    *, db: AsyncSession, user: User, current: str, new: str, keep_session: str | None = None
+) -> None:
+    """Change the password once the current one is confirmed, and end every other login.
+
+    Whoever knew the old password may be logged in somewhere: only the login session whose
+    token is `keep_session` (the browser making the change) stays open.
+    """
+    await _release_connection(db)
     if not await verify_password(user.password_hash, current):
         raise Forbidden(N_("The current password is not right."), code="bad_password")
     user.password_hash = await hash_password(new)
+    others = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_session:
+        others = others.where(LoginSession.token_hash != token_hash(keep_session))
+    await db.execute(others)
     await db.commit()
 
 

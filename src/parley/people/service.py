@@ -92,13 +92,16 @@ async def reachable_member(*, db: AsyncSession, caller: User, user_id: int) -> U
 
 
 async def _check_flood(limiter: RateLimiter, caller: User, callee: User) -> None:
-    if not await limiter.allowed(str(caller.id), str(callee.id)):
+    """Count one call or invitation from `caller` and to `callee`, or refuse it if either is full.
+
+    Counted and checked at once, so calls sent together cannot all pass.
+    """
+    if not await limiter.take(f"from:{caller.id}", f"to:{callee.id}"):
         raise TooManyRequests(
             N_("You have asked %(name)s many times in a short while. Please wait a little."),
             code="too_many_invitations",
             name=callee.display_name,
         )
-    await limiter.hit(str(caller.id), str(callee.id))
 
 
 async def _ring(

@@ -11,6 +11,7 @@ from parley.accounts.models import User
 from parley.accounts.web import client_address
 from parley.bus import Bus
 from parley.errors import N_, TooManyRequests
+from parley.ratelimit import RateLimiter
 from parley.rooms import service
 from parley.rooms.models import Room
 from parley.rooms.schemas import MemberOut, RoomOut
@@ -58,14 +59,19 @@ async def join(
     ticket: str | None,
     invited: bool = False,
 ) -> tuple[JoinClaims, str]:
-    """Join `room` under the access-code rate limit (wrong codes count per address and room)."""
-    limiter = runtime_of(request).limiters.access_code
-    key = f"room-code:{room.id}:{client_address(request)}"
-    if access_code and not await limiter.allowed(key):
+    """Join `room` under the access-code rate limit (wrong codes count per address and room).
+
+    A code is counted before it is checked, so codes sent at once cannot all be tried; the
+    count is given back unless the code was wrong.
+    """
+    limiter: RateLimiter = runtime_of(request).limiters.access_code
+    key = f"{room.id}:{client_address(request)}"
+    if access_code and not await limiter.take(key):
         raise TooManyRequests(
             N_("Too many wrong codes. Wait a minute, then try again."), code="rate_limited"
         )
     bus: Bus = runtime_of(request).bus
+    wrong_code = False
     try:
         return await service.join(
             db=db,
@@ -80,9 +86,11 @@ async def join(
             invited=invited,
         )
     except RoomRefusal as refusal:
-        if refusal.code == "bad_access_code":
-            await limiter.hit(key)
+        wrong_code = refusal.code == "bad_access_code"
         raise
+    finally:
+        if access_code and not wrong_code:
+            await limiter.give_back(key)
 
 
 def claims_payload(claims: JoinClaims, settings: dict[str, Any]) -> dict[str, Any]:
