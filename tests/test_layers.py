@@ -14,9 +14,9 @@ PACKAGE = Path(parley.__file__).parent
 # API's dependencies: database session, current user) stands on accounts.
 LAYERS: list[set[str]] = [
     {"core"},
-    {"accounts"},
     {"jobs"},
     {"mail"},
+    {"accounts"},
     {"rooms"},
     {"people"},
     {"providers", "media"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 import httpx
 import pytest
@@ -34,7 +35,7 @@ def settings(settings: Settings, counters: str) -> Settings:
     return settings.model_copy(update={"bus_url": counters})
 
 
-async def _room_with_code(app: FastAPI, code: str) -> int:
+async def _room_with_code(app: FastAPI, code: str) -> dict[str, Any]:
     async with app.state.runtime.database() as db:
         await make_user(db, email="owner@example.org")
     owner, headers = await client_for(app, "owner@example.org")
@@ -47,18 +48,18 @@ async def _room_with_code(app: FastAPI, code: str) -> int:
         assert (await owner.post(f"/api/v1/rooms/{room['id']}/open", headers=headers)).is_success
     finally:
         await owner.aclose()
-    room_id: int = room["id"]
-    return room_id
+    return dict(room)
 
 
 async def test_forty_wrong_codes_at_once_are_checked_ten_times(app: FastAPI) -> None:
-    room_id = await _room_with_code(app, "4711")
+    room = await _room_with_code(app, "4711")
     transport = httpx.ASGITransport(app=app, client=("10.0.0.5", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as guest:
 
         async def join(code: str) -> httpx.Response:
-            body = {"name": "Visitor", "access_code": code}
-            return await guest.post(f"/api/v1/rooms/{room_id}/join", json=body)
+            # Someone with the link: its slug shows they have it.
+            body = {"name": "Visitor", "access_code": code, "slug": room["slug"]}
+            return await guest.post(f"/api/v1/rooms/{room['id']}/join", json=body)
 
         answers = await asyncio.gather(*(join(f"{1000 + i}") for i in range(40)))
         codes = Counter(a.json()["code"] for a in answers)

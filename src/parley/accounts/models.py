@@ -8,8 +8,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parley.db import Base, UTCDateTime, utcnow
+from parley.mail.models import EMAIL_MAX
 
-EMAIL_MAX = 254
 NAME_MAX = 100
 
 

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from parley.accounts.models import EMAIL_MAX, NAME_MAX
+from parley.accounts.models import NAME_MAX
+from parley.mail.models import EMAIL_MAX
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024

@@ -17,8 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from parley.accounts.models import EMAIL_MAX, NAME_MAX, User
+from parley.accounts.models import NAME_MAX, User
 from parley.db import Base, UTCDateTime, utcnow
+from parley.mail.models import EMAIL_MAX
 
 TITLE_MAX = 200
 LOCATION_MAX = 300

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.accounts.models import EMAIL_MAX
 from parley.db import Base, UTCDateTime, utcnow
+
+# The longest address SMTP carries (RFC 5321's path limit less the brackets).
+EMAIL_MAX = 254
 
 
 class OutgoingEmail(Base):
