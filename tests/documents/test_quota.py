@@ -164,7 +164,9 @@ async def _guest(app: FastAPI, guest: httpx.AsyncClient, room: dict[str, Any]) -
     await guest.get("/")
     csrf = guest.cookies["parley_csrf"]
     joined = await guest.post(
-        f"/api/v1/rooms/{room['id']}/join", json={"name": "Bea"}, headers={"x-csrf-token": csrf}
+        f"/api/v1/rooms/{room['id']}/join",
+        json={"name": "Bea", "slug": room["slug"]},
+        headers={"x-csrf-token": csrf},
     )
     assert joined.status_code == 200, joined.text
     bea = Presenter(app, guest, csrf, room, joined.json()["token"])
