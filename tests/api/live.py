@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import services
 from tests.browser.people import PASSWORD, make_member
-from tests.browser.server import ParleyServer
+from tests.browser.server import ParleyServer, serving
 from tests.meetings.client import Participant
 
 
@@ -21,20 +20,10 @@ def server(
 ) -> Iterator[ParleyServer]:
     """One server per backend for the module (each test makes a room of its own)."""
     tmp_path = tmp_path_factory.mktemp("server")
-    env: dict[str, str] = {}
-    database = None
-    if request.param == "postgresql":
-        services.require_postgres()
-        database = services.create_postgres_database()
-        env["PARLEY_DATABASE_URL"] = database
-    try:
-        with ParleyServer(tmp_path, extra_env=env) as running:
-            make_member(running, "ada@example.org", "Ada")
-            make_member(running, "bob@example.org", "Bob")
-            yield running
-    finally:
-        if database is not None:
-            services.drop_postgres_database(database)
+    with serving(request.param, tmp_path) as running:
+        make_member(running, "ada@example.org", "Ada")
+        make_member(running, "bob@example.org", "Bob")
+        yield running
 
 
 @contextmanager

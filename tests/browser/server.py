@@ -109,6 +109,26 @@ class ParleyServer:
 
 
 @contextmanager
+def serving(backend: str, workdir: Path) -> Iterator[ParleyServer]:
+    """A running `parley serve` on SQLite (`backend` "sqlite") or on a PostgreSQL database of
+    its own, dropped afterwards."""
+    from tests import services
+
+    env: dict[str, str] = {}
+    database = None
+    if backend == "postgresql":
+        services.require_postgres()
+        database = services.create_postgres_database()
+        env["PARLEY_DATABASE_URL"] = database
+    try:
+        with ParleyServer(workdir, extra_env=env) as running:
+            yield running
+    finally:
+        if database is not None:
+            services.drop_postgres_database(database)
+
+
+@contextmanager
 def two_processes(
     workdir: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[tuple[ParleyServer, ParleyServer]]:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import services
 from tests.browser.people import make_member
-from tests.browser.server import ParleyServer
+from tests.browser.server import ParleyServer, serving
 from tests.meetings.client import Participant
 
 
@@ -20,19 +19,9 @@ def server(
 ) -> Iterator[ParleyServer]:
     """One server per database for the module's tests (each test has a room of its own)."""
     workdir: Path = tmp_path_factory.mktemp(request.param)
-    env: dict[str, str] = {}
-    database = None
-    if request.param == "postgresql":
-        services.require_postgres()
-        database = services.create_postgres_database()
-        env["PARLEY_DATABASE_URL"] = database
-    try:
-        with ParleyServer(workdir, extra_env=env) as running:
-            make_member(running, "ada@example.org", "Ada", admin=True)
-            yield running
-    finally:
-        if database is not None:
-            services.drop_postgres_database(database)
+    with serving(request.param, workdir) as running:
+        make_member(running, "ada@example.org", "Ada", admin=True)
+        yield running
 
 
 def _still_answers(person: Participant) -> None:

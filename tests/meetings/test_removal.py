@@ -11,28 +11,17 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests import services
 from tests.browser.people import PASSWORD, make_member
-from tests.browser.server import ParleyServer
+from tests.browser.server import ParleyServer, serving
 from tests.meetings.client import Participant
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ParleyServer]:
-    env: dict[str, str] = {}
-    database = None
-    if request.param == "postgresql":
-        services.require_postgres()
-        database = services.create_postgres_database()
-        env["PARLEY_DATABASE_URL"] = database
-    try:
-        with ParleyServer(tmp_path, extra_env=env) as running:
-            make_member(running, "ada@example.org", "Ada", admin=True)
-            make_member(running, "bea@example.org", "Bea")
-            yield running
-    finally:
-        if database is not None:
-            services.drop_postgres_database(database)
+    with serving(request.param, tmp_path) as running:
+        make_member(running, "ada@example.org", "Ada", admin=True)
+        make_member(running, "bea@example.org", "Bea")
+        yield running
 
 
 def _logged_in(server: ParleyServer, email: str) -> Iterator[httpx.Client]:

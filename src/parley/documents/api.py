@@ -9,9 +9,6 @@ it is in the meeting with the join token `POST /api/v1/rooms/{id}/join` gave it,
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -20,19 +17,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from parley.deps import DbSession, Id
-from parley.documents import files, quota, service
-from parley.documents.filetype import OFFICE_KINDS, NotADocument, ZipBomb, sniff
+from parley.documents import files, service
 from parley.documents.models import Presentation
-from parley.documents.render import office_available
-from parley.documents.views import (
-    MEDIA_TYPES,
-    TooLarge,
-    Unsupported,
-    _discard,
-    clean_filename,
-)
-from parley.errors import N_, Forbidden, Invalid, NotFound
-from parley.jobs.worker import wake
+from parley.documents.views import MEDIA_TYPES, clean_filename, document_in, receive_upload
+from parley.errors import N_, Forbidden, NotFound
 from parley.rooms import service as rooms
 from parley.rooms.models import Room, RoomParticipant
 from parley.rooms.service import JoinClaims
@@ -92,13 +80,6 @@ async def _participant(
     return room, claims, await service.member(db=db, claims=claims)
 
 
-async def _document(room: Room, presentation_id: int, db: DbSession) -> Presentation:
-    document = await db.get(Presentation, presentation_id)
-    if document is None or document.room_id != room.id:
-        raise NotFound(N_("This document is not in this room."), code="no_document")
-    return document
-
-
 @router.get("", response_model=list[PresentationOut])
 async def list_presentations(
     room_id: Id, token: JoinToken, request: Request, db: DbSession
@@ -106,24 +87,6 @@ async def list_presentations(
     """The room's presentations, in the order they were uploaded."""
     room, _, _ = await _participant(room_id, token, request, db)
     return [_out(p) for p in await service.presentations(db=db, room_id=room.id)]
-
-
-async def _receive(request: Request, target: FilePath, limit: int) -> int:
-    """Write the request's body to `target` (in threads), refusing it past `limit` bytes."""
-    megabytes = max(1, limit // (1024 * 1024))
-    size = 0
-    file = await asyncio.to_thread(target.open, "wb")
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise TooLarge(
-                    N_("This file is larger than %(limit)s MB, the limit."), limit=megabytes
-                )
-            await asyncio.to_thread(file.write, chunk)
-    finally:
-        await asyncio.to_thread(file.close)
-    return size
 
 
 @router.post(
@@ -150,34 +113,7 @@ async def upload_presentation(
     show it; its pages are rendered next (moderators only)."""
     _, claims, _ = await _participant(room_id, token, request, db)
     await service.presenter(db=db, claims=claims)
-    settings = runtime_of(request).settings
-    root: FilePath = settings.effective_documents_dir
-    limit: int = settings.document_max_bytes
-    incoming = files.incoming(root) / secrets.token_hex(16)
-    try:
-        if await _receive(request, incoming, limit) == 0:
-            raise Invalid(N_("This file is empty."), code="empty")
-        try:
-            kind = await asyncio.to_thread(sniff, incoming)
-        except ZipBomb as error:
-            raise Unsupported(service.CONVERSION_ERRORS["bomb"], code="bomb") from error
-        except NotADocument as error:
-            raise Unsupported(service.CONVERSION_ERRORS["unsupported"]) from error
-        if kind in OFFICE_KINDS and not office_available():
-            raise Unsupported(service.CONVERSION_ERRORS["no_office"], code="no_office")
-        document = await service.add_presentation(
-            db=db,
-            bus=runtime_of(request).bus,
-            claims=claims,
-            filename=clean_filename(filename),
-            kind=kind,
-            source=incoming,
-            root=root,
-            limits=quota.Limits.from_settings(runtime_of(request).settings),
-        )
-    finally:
-        await asyncio.to_thread(_discard, incoming)
-    await wake(runtime_of(request).bus)
+    document = await receive_upload(request, db, claims, clean_filename(filename))
     return _out(document)
 
 
@@ -200,7 +136,7 @@ async def download_presentation(
 ) -> FileResponse:
     """The file as uploaded: for moderators, and for everyone when the presenter allows it."""
     room, _, row = await _participant(room_id, token, request, db)
-    document = await _document(room, presentation_id, db)
+    document = await document_in(room, presentation_id, db)
     if not document.downloadable and row.role != "moderator":
         raise Forbidden(N_("The presenter has not allowed downloading this document."))
     path = files.original(

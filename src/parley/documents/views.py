@@ -111,6 +111,17 @@ async def upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
 async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
     _, claims, _ = await _participant(slug, request, db)
     await service.presenter(db=db, claims=claims)
+    filename = clean_filename(request.headers.get("x-filename", "document"))
+    document = await receive_upload(request, db, claims, filename)
+    return JSONResponse(service.presentation_view(document), status_code=201)
+
+
+async def receive_upload(
+    request: Request, db: DbSession, claims: JoinClaims, filename: str
+) -> Presentation:
+    """Receive the request's body as a document of the presenter's meeting: within the size
+    limit and the quotas, of a kind Parley renders; kept, then its pages rendered by a job.
+    (The meeting page's upload and the API's; the caller checks the presenter's right.)"""
     settings = runtime_of(request).settings
     root: Path = settings.effective_documents_dir
     limit: int = settings.document_max_bytes
@@ -127,7 +138,6 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
         )
         await db.commit()
         quota.check(room, member, int(declared))
-    filename = clean_filename(request.headers.get("x-filename", "document"))
     incoming = files.incoming(root) / secrets.token_hex(16)
     try:
         size = 0
@@ -174,7 +184,7 @@ async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
     finally:
         await asyncio.to_thread(_discard, incoming)
     await wake(runtime_of(request).bus)
-    return JSONResponse(service.presentation_view(document), status_code=201)
+    return document
 
 
 @router.get("/r/{slug}/documents/usage")
@@ -202,7 +212,8 @@ def _discard(path: Path) -> None:
         os.unlink(path)
 
 
-async def _document(room: Room, presentation_id: int, db: DbSession) -> Presentation:
+async def document_in(room: Room, presentation_id: int, db: DbSession) -> Presentation:
+    """The room's document `presentation_id`, or 404."""
     document = await db.get(Presentation, presentation_id)
     if document is None or document.room_id != room.id:
         raise NotFound(N_("This document is not in this room."), code="no_document")
@@ -220,7 +231,7 @@ async def page_image(
 ) -> Response:
     """One rendered page (or its thumbnail), once it is ready."""
     room, _, _ = await _participant(slug, request, db)
-    document = await _document(room, presentation_id, db)
+    document = await document_in(room, presentation_id, db)
     if not 1 <= number <= document.done:
         raise NotFound(N_("This page is not ready yet."), code="not_ready")
     root = runtime_of(request).settings.effective_documents_dir
@@ -247,7 +258,7 @@ MEDIA_TYPES = {
 async def original(slug: str, presentation_id: Id, request: Request, db: DbSession) -> Response:
     """The file as uploaded, for moderators, and for everyone when the presenter allows it."""
     room, _, row = await _participant(slug, request, db)
-    document = await _document(room, presentation_id, db)
+    document = await document_in(room, presentation_id, db)
     if not document.downloadable and row.role != "moderator":
         raise Forbidden(N_("The presenter has not allowed downloading this document."))
     root = runtime_of(request).settings.effective_documents_dir
