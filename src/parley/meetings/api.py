@@ -18,7 +18,7 @@ from sqlalchemy import select
 from parley.csrf import CsrfProtected
 from parley.deps import CurrentUser, DbSession, Id
 from parley.errors import N_, NotFound
-from parley.meetings import moderation, polls, service
+from parley.meetings import events, moderation, polls, service
 from parley.meetings.models import Poll
 from parley.rooms import service as rooms
 from parley.rooms.models import Room
@@ -26,20 +26,7 @@ from parley.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1/rooms/{room_id}", tags=["meetings"])
 
-# Ids the database holds (PostgreSQL's integer).
 ParticipantId = Annotated[str, Path(min_length=1, max_length=40)]
-
-
-class ParticipantOut(BaseModel):
-    id: str
-    name: str
-    role: Literal["moderator", "participant"]
-    guest: bool
-    muted: bool
-    camera: bool
-    screen: bool
-    # When their hand went up (ISO 8601), or None.
-    hand: str | None
 
 
 class MuteIn(BaseModel):
@@ -90,12 +77,14 @@ async def _managed_room(db: DbSession, room_id: int, user: CurrentUser) -> Room:
     return room
 
 
-@router.get("/meeting/participants", response_model=list[ParticipantOut])
-async def list_participants(room_id: Id, user: CurrentUser, db: DbSession) -> list[ParticipantOut]:
+@router.get("/meeting/participants", response_model=list[events.ParticipantView])
+async def list_participants(
+    room_id: Id, user: CurrentUser, db: DbSession
+) -> list[events.ParticipantView]:
     """Who is in the room's meeting now (none when it is closed)."""
     room = await _managed_room(db, room_id, user)
     found = await moderation.participants(db=db, actor=user, room=room)
-    return [ParticipantOut(**service.participant_view(row)) for row in found]
+    return [events.ParticipantView(**service.participant_view(row)) for row in found]
 
 
 @router.post("/meeting/end", status_code=status.HTTP_204_NO_CONTENT)

@@ -48,8 +48,10 @@ class Event(BaseModel):
         return data
 
 
-class _Participant(Event):
-    """A participant as every page shows them."""
+class ParticipantView(BaseModel):
+    """A participant as every page (and the API) shows them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     name: str
@@ -62,11 +64,11 @@ class _Participant(Event):
     hand: str | None
 
 
-class Joined(_Participant):
+class Joined(ParticipantView, Event):
     KIND = "joined"
 
 
-class Updated(_Participant):
+class Updated(ParticipantView, Event):
     """A participant's state or role changed; `by` is the moderator who muted them (their
     page then turns its microphone off)."""
 
