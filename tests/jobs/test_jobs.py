@@ -220,7 +220,6 @@ async def test_an_email_waits_for_the_mail_server_and_is_sent_once(
 ) -> None:
     mailbox = Mailbox()
     settings = jobs_settings.model_copy(update={"smtp_port": mailbox.port})
-    jobs_app.state.runtime.settings = settings
     async with jobs_app.state.runtime.database() as db:
         email = await outbox.queue(
             db=db,
