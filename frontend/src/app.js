@@ -5,7 +5,7 @@ import { initialize as initializeCalendar } from "./calendar.js";
 import { initialize as initializeCopy } from "./copy.js";
 import { initialize as initializeInvite } from "./invite.js";
 import { initialize as initializeLocalTime } from "./localtime.js";
-import { initialize as initializeMeeting } from "./meeting.js";
+import { initialize as initializeMeeting } from "./meeting/index.js";
 import { initialize as initializeNotes } from "./notes.js";
 import { initialize as initializeNotify } from "./notify.js";
 import { initialize as initializeRoom } from "./room.js";

@@ -206,7 +206,7 @@ export class SharedVideo {
       this.player = null;
     }
     box.hidden = !video;
-    document.getElementById("stage").classList.toggle("has-video", Boolean(video));
+    document.dispatchEvent(new CustomEvent("parley:content", { detail: { kind: "video", shown: Boolean(video) } }));
     if (!video) {
       document.getElementById("video-sound").hidden = true;
       return;

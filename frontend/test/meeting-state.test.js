@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { reduce } from "../src/meeting-state.js";
+import { reduce } from "../src/meeting/state.js";
 
 const alice = { id: "u1", name: "Alice", role: "moderator", hand: null, muted: false };
 const bob = { id: "u2", name: "Bob", role: "participant", hand: "2026-01-01T10:00:00Z", muted: true };

@@ -212,7 +212,7 @@ export class Board {
     const stage = this.state.stage;
     const visible = Boolean(stage && stage.visible);
     this.root.hidden = !visible;
-    document.getElementById("stage").classList.toggle("presenting", visible);
+    document.dispatchEvent(new CustomEvent("parley:content", { detail: { kind: "board", shown: visible } }));
     this.renderDocuments();
     if (!visible) return;
     const item = this.current;

@@ -1,6 +1,5 @@
 // The meeting page's documents (a bundle of its own, loaded only there): the shared notes,
 // and the stage with presentations and the whiteboard.
-import { _ } from "../i18n.js";
 import { Board } from "./board.js";
 import { Notes } from "./notes.js";
 
@@ -16,42 +15,16 @@ function notice(text) {
   }, 8000);
 }
 
-function wirePanel() {
-  const toggle = document.getElementById("notes-button");
-  const panel = document.getElementById("notes-panel");
-  const layout = document.querySelector(".meeting-body");
-  const set = (open) => {
-    panel.hidden = !open;
-    toggle.setAttribute("aria-pressed", open ? "true" : "false");
-    layout.classList.toggle("with-notes", open);
-  };
-  toggle.addEventListener("click", () => set(panel.hidden));
-  panel.querySelector("#notes-close").addEventListener("click", () => {
-    set(false);
-    toggle.focus();
-  });
-  toggle.title = _("Shared notes");
-}
-
-// Start once the person is in the meeting: the pre-join screen is gone.
+// Start once the person is in the meeting: the meeting page says so with `parley:joined`
+// (and marks its root, for a bundle that loads after that).
 function whenJoined(start) {
-  const prejoin = document.getElementById("prejoin");
-  if (!prejoin || prejoin.hidden) {
-    start();
-    return;
-  }
-  const observer = new MutationObserver(() => {
-    if (prejoin.hidden) {
-      observer.disconnect();
-      start();
-    }
-  });
-  observer.observe(prejoin, { attributes: true, attributeFilter: ["hidden"] });
+  const meeting = /** @type {HTMLElement | null} */ (document.querySelector('[data-mode="meeting"]'));
+  if (!meeting || meeting.dataset.joined === "true") start();
+  else document.addEventListener("parley:joined", () => start(), { once: true });
 }
 
 const root = /** @type {HTMLElement} */ (document.querySelector("[data-documents]"));
 if (root) {
-  wirePanel();
   whenJoined(() => {
     const slug = root.dataset.slug;
     new Notes({ root: document.getElementById("notes-panel"), slug, notice });

@@ -2,6 +2,7 @@
 // buttons, and the transport that carries media: peer to peer (mesh.js) for small meetings,
 // through the SFU (sfu.js) once the server moves the meeting there.
 import { _ } from "../i18n.js";
+import { element, icon } from "../dom.js";
 import { checkConnectivity } from "./connectivity.js";
 import { LocalMedia, meter } from "./local.js";
 import { MeshTransport } from "./mesh.js";
@@ -10,17 +11,14 @@ import { SfuTransport } from "./sfu.js";
 const TALKING_LEVEL = 0.04;
 const TALK_POLL_MS = 300;
 const ICE_REFRESH_MARGIN_S = 600;
+const LAYOUTS = ["auto", "grid", "speaker", "presentation"];
+const MAX_PER_PAGE = 25;
+const STRIP = 12;
+const REACTION_MS = 4000;
 
-function element(tag, className, attrs = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  return node;
-}
-
-function typing(event) {
-  const target = event.target;
-  return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+// The media's own small element maker, on the page's one DOM helper.
+function tag(name, className, attrs = {}) {
+  return element(name, { className, attrs });
 }
 
 export class Media {
@@ -41,6 +39,27 @@ export class Media {
     this.remote = new Map(); // participant id -> { camera, screen } streams
     this.talking = new Set();
     this.pinned = null;
+    this.layoutChoice = "auto";
+    this.gridPage = 0;
+    this.lastSpeaker = null;
+    this.tilesPending = false;
+    // What the stage presents besides cameras (slides or the whiteboard, a shared video).
+    this.content = new Set();
+    document.addEventListener("parley:content", (event) => {
+      const { kind, shown } = /** @type {CustomEvent} */ (event).detail;
+      if (shown) this.content.add(kind);
+      else this.content.delete(kind);
+      this.renderTiles();
+    });
+    new ResizeObserver(() => this.renderTiles()).observe(document.getElementById("stage"));
+    document.getElementById("grid-previous").addEventListener("click", () => {
+      this.gridPage = Math.max(0, this.gridPage - 1);
+      this.renderTiles();
+    });
+    document.getElementById("grid-next").addEventListener("click", () => {
+      this.gridPage += 1;
+      this.renderTiles();
+    });
     this.early = [];
     this.sessionKey = `parley.joined.${root.dataset.meeting}`;
     this.local.onChange(() => {
@@ -181,7 +200,7 @@ export class Media {
       const options = devices.filter((d) => d.kind === kind);
       select.replaceChildren(
         ...(options.length ? options : [{ deviceId: "", label: fallback }]).map((device, index) => {
-          const option = element("option", "", { value: device.deviceId });
+          const option = tag("option", "", { value: device.deviceId });
           option.textContent = device.label || `${fallback} ${index + 1}`;
           return option;
         }),
@@ -203,7 +222,7 @@ export class Media {
     const list = document.getElementById("connectivity-list");
     const result = await checkConnectivity(this.settings.ice_servers);
     const line = (label, state) => {
-      const item = element("li", `check ${state === true ? "ok" : state === false ? "bad" : "none"}`);
+      const item = tag("li", `check ${state === true ? "ok" : state === false ? "bad" : "none"}`);
       const text = state === true ? _("works") : state === false ? _("does not work") : _("not configured");
       item.textContent = `${label}: ${text}`;
       return item;
@@ -413,14 +432,6 @@ export class Media {
     document.getElementById("mic-button").addEventListener("click", () => this.toggleMic());
     document.getElementById("camera-button").addEventListener("click", () => this.toggleCamera());
     document.getElementById("screen-button").addEventListener("click", () => this.toggleScreen());
-    document.addEventListener("keydown", (event) => {
-      if (typing(event) || event.ctrlKey || event.metaKey || event.altKey || !this.inMesh) return;
-      const action = { m: this.toggleMic, v: this.toggleCamera, s: this.toggleScreen }[event.key.toLowerCase()];
-      if (action && !document.querySelector(".ended:not([hidden])")) {
-        event.preventDefault();
-        action();
-      }
-    });
     document.getElementById("enable-sound").addEventListener("click", (event) => {
       /** @type {HTMLElement} */ (event.target).hidden = true;
       for (const audio of /** @type {NodeListOf<HTMLAudioElement>} */ (document.querySelectorAll("#remote-audio audio"))) audio.play().catch(() => {});
@@ -428,17 +439,20 @@ export class Media {
   }
 
   renderButtons() {
-    const set = (id, on, onLabel, offLabel, lockedBy) => {
+    const set = (id, on, onLabel, offLabel, lockedBy, icons) => {
       const button = /** @type {HTMLButtonElement} */ (document.getElementById(id));
       button.setAttribute("aria-pressed", String(on));
-      button.textContent = on ? onLabel : offLabel;
+      const label = on ? onLabel : offLabel;
+      button.querySelector(".control-label").textContent = label;
+      if (icons) button.querySelector("use").setAttribute("href", `#i-${on ? icons[0] : icons[1]}`);
       const locked = !on && this.locked(lockedBy);
       button.disabled = locked || !this.inMesh;
-      if (locked) button.title = _("A moderator has turned this off.");
+      button.title = locked ? _("A moderator has turned this off.") : label;
     };
-    set("mic-button", Boolean(this.local.mic), _("Mute"), _("Unmute"), "microphone");
-    set("camera-button", Boolean(this.local.cam), _("Stop the camera"), _("Start the camera"), "camera");
+    set("mic-button", Boolean(this.local.mic), _("Mute"), _("Unmute"), "microphone", ["mic", "mic-off"]);
+    set("camera-button", Boolean(this.local.cam), _("Stop the camera"), _("Start the camera"), "camera", ["camera", "camera-off"]);
     set("screen-button", Boolean(this.local.screen), _("Stop sharing"), _("Share the screen"), "screen");
+    document.getElementById("screen-menu-button").textContent = this.local.screen ? _("Stop sharing") : _("Share the screen");
   }
 
   remoteMedia(id, kind, stream, gone) {
@@ -470,7 +484,7 @@ export class Media {
     }
     for (const [id, track] of wanted) {
       if (box.querySelector(`audio[data-participant="${CSS.escape(id)}"]`)) continue;
-      const audio = element("audio", "", { "data-participant": id, autoplay: "" });
+      const audio = tag("audio", "", { "data-participant": id, autoplay: "" });
       audio.srcObject = new MediaStream([track]);
       box.append(audio);
       const sink = this.local.choices.speakerId;
@@ -485,7 +499,8 @@ export class Media {
   tile(person, { screen = false } = {}) {
     const mine = this.you && person.id === this.you.id;
     const key = screen ? `${person.id}:screen` : person.id;
-    const node = element("figure", "tile", { "data-tile": key, "data-participant": person.id });
+    const node = tag("figure", "tile", { "data-tile": key, "data-participant": person.id });
+    if (mine && !screen) node.classList.add("self");
     let stream = null;
     if (mine) stream = screen ? this.local.screen : this.local.cam ? new MediaStream([this.local.cam]) : null;
     else {
@@ -495,44 +510,52 @@ export class Media {
       if (track && (screen ? person.screen : person.camera)) stream = new MediaStream([track]);
     }
     if (stream) {
-      const video = element("video", mine && !screen ? "mirrored" : "", { autoplay: "", playsinline: "" });
+      const video = tag("video", mine && !screen ? "mirrored" : "", { autoplay: "", playsinline: "" });
       video.muted = true; // sound plays from the audio elements
       video.srcObject = stream;
       node.append(video);
     } else {
-      const avatar = element("span", "avatar large", { "aria-hidden": "true" });
+      const avatar = tag("span", "avatar large", { "aria-hidden": "true" });
       avatar.textContent = (person.name || "?").slice(0, 1).toUpperCase();
       node.append(avatar);
       if (!mine && !screen && person.camera && this.mode === "sfu") {
         // The SFU sends a few videos only: the pinned one, screens, the last speakers.
-        const note = element("span", "tile-note");
+        const note = tag("span", "tile-note");
         note.textContent = _("Video shown when they speak");
         node.append(note);
         node.classList.add("has-note");
       }
     }
-    const caption = element("figcaption");
+    const caption = tag("figcaption");
     const name = screen ? _("%(name)s's screen", { name: person.name }) : person.name + (mine ? ` (${_("you")})` : "");
-    caption.append(Object.assign(element("span", "tile-name"), { textContent: name }));
-    if (!screen && person.muted) caption.append(Object.assign(element("span", "tile-muted", { role: "img", "aria-label": _("Microphone off"), title: _("Microphone off") }), { textContent: "" }));
+    caption.append(Object.assign(tag("span", "tile-name"), { textContent: name }));
+    if (!screen && person.hand) {
+      const hand = tag("span", "tile-hand", { role: "img", "aria-label": _("Hand raised"), title: _("Hand raised") });
+      hand.append(icon("hand"));
+      caption.prepend(hand);
+    }
+    if (!screen && person.muted) caption.append(tag("span", "tile-muted", { role: "img", "aria-label": _("Microphone off"), title: _("Microphone off") }));
     node.append(caption);
     if (!screen) {
-      const pin = element("button", "tile-pin button small", { type: "button", "aria-pressed": String(this.pinned === person.id) });
-      pin.textContent = this.pinned === person.id ? _("Unpin") : _("Pin");
-      pin.setAttribute("aria-label", `${pin.textContent}: ${person.name}`);
-      pin.addEventListener("click", () => {
-        this.pinned = this.pinned === person.id ? null : person.id;
-        if (this.transport instanceof SfuTransport) this.transport.setPinned(this.pinned);
-        this.renderTiles();
-      });
+      const pinned = this.pinned === person.id;
+      const label = pinned ? _("Unpin") : _("Pin");
+      const pin = tag("button", "tile-pin icon-button", { type: "button", "aria-pressed": String(pinned), "aria-label": `${label}: ${person.name}`, title: label });
+      pin.append(icon("pin"));
+      pin.addEventListener("click", () => this.pin(pinned ? null : person.id));
       node.append(pin);
     }
     return node;
   }
 
+  pin(id) {
+    this.pinned = id;
+    if (this.transport instanceof SfuTransport) this.transport.setPinned(this.pinned);
+    this.renderTiles();
+  }
+
   // Keep a tile's video element (and its playback) when nothing about it changed.
   place(container, nodes) {
-    const old = new Map([...container.children].map((child) => [child.dataset.tile, child]));
+    const old = new Map([...container.children].map((child) => [/** @type {HTMLElement} */ (child).dataset.tile, child]));
     const result = nodes.map((node) => {
       const previous = old.get(node.dataset.tile);
       const oldVideo = previous && previous.querySelector("video");
@@ -545,7 +568,55 @@ export class Media {
     container.replaceChildren(...result);
   }
 
+  // The layouts: what this person chose ("auto" follows the content), or what a moderator set.
+  setLayout(choice) {
+    this.layoutChoice = LAYOUTS.includes(choice) ? choice : "auto";
+    this.gridPage = 0;
+    this.renderTiles();
+  }
+
+  nextLayout() {
+    return LAYOUTS[(LAYOUTS.indexOf(this.layoutChoice) + 1) % LAYOUTS.length];
+  }
+
+  // The layout the stage shows now: presentation needs something presented, and a pinned
+  // person is shown large.
+  layoutNow(hasContent) {
+    const choice = this.layoutChoice;
+    if (choice === "auto") return hasContent ? "presentation" : this.pinned ? "speaker" : "grid";
+    if (choice === "presentation" && !hasContent) return "speaker";
+    if (choice === "grid" && this.pinned) return "speaker";
+    return choice;
+  }
+
+  // Whom the speaker layout shows large: the pinned person, else who spoke last (not me).
+  speaker(people) {
+    const ids = people.map((p) => p.id);
+    if (this.pinned && ids.includes(this.pinned)) return this.pinned;
+    if (this.lastSpeaker && ids.includes(this.lastSpeaker)) return this.lastSpeaker;
+    const other = people.find((p) => p.id !== this.you.id);
+    return (other || people[0] || {}).id || null;
+  }
+
+  // How many tiles a grid page holds in the stage's size.
+  perPage() {
+    const stage = document.getElementById("stage");
+    const columns = Math.max(1, Math.floor(stage.clientWidth / 240));
+    const rows = Math.max(1, Math.floor((stage.clientHeight - 40) / 150));
+    return Math.min(MAX_PER_PAGE, columns * rows);
+  }
+
+  // Tiles change with the people, their streams and who speaks: drawn at the next frame, once.
   renderTiles() {
+    if (this.tilesPending) return;
+    this.tilesPending = true;
+    requestAnimationFrame(() => {
+      this.tilesPending = false;
+      this.drawTiles();
+    });
+  }
+
+  drawTiles() {
     if (!this.you) return;
     this.renderAudio();
     const shown = this.inMesh ? this.meshIds() : [this.you.id];
@@ -554,17 +625,70 @@ export class Media {
       .filter((p) => shown.includes(p.id))
       .map((p) => (p.id === this.you.id ? { ...p, muted: !this.local.mic, camera: Boolean(this.local.cam), screen: Boolean(this.local.screen) } : p));
     if (this.pinned && !people.some((p) => p.id === this.pinned)) this.pinned = null;
-    // The spotlight: a shared screen first, else the pinned person.
     const sharer = people.find((p) => p.screen && (p.id === this.you.id ? this.local.screen : (this.remote.get(p.id) || {}).screen));
+    const hasContent = Boolean(sharer) || this.content.size > 0;
+    const layout = this.layoutNow(hasContent);
+    const stage = document.getElementById("stage");
+    stage.dataset.layout = layout;
+    let big = [];
+    let small = people;
+    if (layout === "presentation") {
+      // The content large (a shared screen here; slides, whiteboard and video are the stage's own).
+      big = sharer ? [this.tile(sharer, { screen: true })] : [];
+    } else if (layout === "speaker") {
+      const id = this.speaker(people);
+      const person = people.find((p) => p.id === id);
+      big = person ? [this.tile(person)] : [];
+      small = people.filter((p) => p.id !== id);
+    } else if (sharer) {
+      // The grid: a shared screen is one more tile, first.
+      big = [];
+    }
     const spotlight = document.getElementById("spotlight");
-    const big = sharer ? [this.tile(sharer, { screen: true })] : this.pinned ? [this.tile(people.find((p) => p.id === this.pinned))] : [];
     this.place(spotlight, big);
     spotlight.hidden = big.length === 0;
     const tiles = document.getElementById("tiles");
-    this.place(tiles, people.filter((p) => sharer || p.id !== this.pinned).map((p) => this.tile(p)));
-    tiles.dataset.count = String(tiles.children.length);
-    document.getElementById("stage").classList.toggle("has-spotlight", big.length > 0);
+    const pager = document.getElementById("grid-pager");
+    let nodes;
+    if (layout === "grid") {
+      const all = [...(sharer ? [this.tile(sharer, { screen: true })] : []), ...small.map((p) => this.tile(p))];
+      const size = this.perPage();
+      const pages = Math.max(1, Math.ceil(all.length / size));
+      this.gridPage = Math.min(this.gridPage, pages - 1);
+      nodes = all.slice(this.gridPage * size, (this.gridPage + 1) * size);
+      pager.hidden = pages === 1;
+      document.getElementById("grid-page").textContent = _("Page %(page)s of %(pages)s", { page: this.gridPage + 1, pages });
+      /** @type {HTMLButtonElement} */ (document.getElementById("grid-previous")).disabled = this.gridPage === 0;
+      /** @type {HTMLButtonElement} */ (document.getElementById("grid-next")).disabled = this.gridPage >= pages - 1;
+    } else {
+      // The strip: who speaks first, as many as it shows.
+      const order = [...small].sort((a, b) => Number(this.talking.has(b.id)) - Number(this.talking.has(a.id)));
+      nodes = order.slice(0, STRIP).map((p) => this.tile(p));
+      pager.hidden = true;
+    }
+    this.place(tiles, nodes);
+    tiles.dataset.count = String(nodes.length);
+    document.getElementById("content-hidden").hidden = !(this.content.size > 0 && layout !== "presentation");
     this.renderTalking();
+  }
+
+  // A reaction floats over the sender's tile and beside their name for a few seconds.
+  showReaction(person, emoji) {
+    if (!person) return;
+    for (const target of document.querySelectorAll(`[data-tile="${CSS.escape(person.id)}"], #participant-list [data-participant="${CSS.escape(person.id)}"]`)) {
+      const bubble = tag("span", "reaction-bubble", { role: "img", "aria-label": _("%(name)s reacts %(emoji)s", { name: person.name, emoji }) });
+      bubble.textContent = emoji;
+      target.append(bubble);
+      setTimeout(() => bubble.remove(), REACTION_MS);
+    }
+  }
+
+  // Picture in picture: the large tile's video, else the first one that plays.
+  async pictureInPicture() {
+    if (document.pictureInPictureElement) return document.exitPictureInPicture();
+    const video = /** @type {HTMLVideoElement | null} */ (document.querySelector("#spotlight video, #tiles .tile:not(.self) video, #tiles video"));
+    if (!video) throw new Error(_("Nobody's video is showing yet."));
+    await video.requestPictureInPicture();
   }
 
   renderTalking() {
@@ -592,6 +716,12 @@ export class Media {
       const same = talking.size === this.talking.size && [...talking].every((id) => this.talking.has(id));
       if (!same) {
         this.talking = talking;
+        // The speaker layout and the strip follow whoever spoke last (someone else than me).
+        const other = [...talking].find((id) => !this.you || id !== this.you.id);
+        if (other && other !== this.lastSpeaker) {
+          this.lastSpeaker = other;
+          if (document.getElementById("stage").dataset.layout !== "grid") this.renderTiles();
+        }
         this.renderTalking();
       }
     }, TALK_POLL_MS);

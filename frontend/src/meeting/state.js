@@ -1,10 +1,10 @@
-// What the meeting page knows of the meeting (the people, the chat, the locks), and how each
-// numbered event from the server changes it. No page and no media here: meeting.js shows the
-// result and tells the media what concerns them.
+// What the meeting page knows of the meeting (the people, the chat, the locks, the layout a
+// moderator set), and how each numbered event from the server changes it. No page and no
+// media here: ./client.js keeps the state, ./index.js shows it and tells the media.
 
 /**
  * One person in the meeting, as the server describes them (protocol in parley/meetings/).
- * @typedef {{ id: string, name: string, role: string, hand?: string | null, muted?: boolean, camera?: boolean, screen?: boolean, guest?: boolean }} Person
+ * @typedef {{ id: string, name: string, role: string, hand?: string | null, muted?: boolean, camera?: boolean, screen?: boolean, guest?: boolean, presenter?: boolean, stage?: boolean }} Person
  */
 
 /**
@@ -13,6 +13,8 @@
  * @property {Map<string, Person>} participants
  * @property {object[]} chat
  * @property {Record<string, boolean>} locks
+ * @property {string | null} [layout] the layout a moderator set for everyone
+ * @property {number} [count] how many people are in the meeting (a webinar's audience included)
  */
 
 /**
@@ -22,6 +24,8 @@
  * @property {Map<string, Person>} [participants]
  * @property {object[]} [chat]
  * @property {Record<string, boolean>} [locks]
+ * @property {string | null} [layout]
+ * @property {number} [count]
  * @property {Person} [you]
  * @property {{ ban: boolean }} [removed]
  */
@@ -55,6 +59,10 @@ export function reduce(state, event) {
       return { chat: [] };
     case "locks":
       return { locks: data };
+    case "layout":
+      return { layout: data.layout || null };
+    case "audience":
+      return { count: data.count };
     case "hands.lowered":
       return { participants: new Map([...state.participants].map(([id, person]) => [id, { ...person, hand: null }])) };
     default:

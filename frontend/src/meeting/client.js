@@ -1,0 +1,140 @@
+// The meeting's protocol client: one socket to the room (parley/meetings/protocol.py), the
+// state it keeps in step (./state.js), and events for whoever shows it. No DOM here.
+//
+//   const client = new MeetingClient(url);
+//   client.addEventListener("change", (event) => show(event.detail));
+//   client.start();
+//
+// Events (CustomEvent, details below): `welcome` (a snapshot replaced the state), `change`
+// (one numbered event: {event, changes}), `signal`, `reaction`, `waiting`, `error`,
+// `ended` ({reason, ban?}), `superseded`, `status` ("connected" | "reconnecting"), `rtt` (ms).
+import { EVENT_KINDS } from "../generated/protocol.js";
+import { connect } from "../live.js";
+import { reduce } from "./state.js";
+
+export const PROTOCOL_VERSION = 1;
+const PING_MS = 10000;
+
+/** @typedef {import("./state.js").MeetingState & { last: number | null, waiting: object[] }} ClientState */
+
+export class MeetingClient extends EventTarget {
+  /** @param {string} url the room's live socket path */
+  constructor(url) {
+    super();
+    this.url = url;
+    /** @type {ClientState} */
+    this.state = { you: null, participants: new Map(), chat: [], locks: {}, layout: null, count: null, last: null, waiting: [] };
+    this.socket = null;
+    this.connections = 0;
+    this.pingSent = 0;
+    this.pinger = null;
+  }
+
+  /** @param {string} type @param {any} [detail] */
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  start() {
+    this.socket = connect(this.url, {
+      onOpen: () => {
+        this.send({ type: "hello", last_event: this.state.last });
+        this.connections += 1;
+        this.emit("status", "connected");
+        if (this.connections > 1) this.emit("reconnected");
+      },
+      onMessage: (message) => this.receive(message),
+      onStatus: (status) => this.emit("status", status),
+    });
+    this.pinger = setInterval(() => {
+      this.pingSent = performance.now();
+      this.send({ type: "ping" });
+    }, PING_MS);
+  }
+
+  stop() {
+    clearInterval(this.pinger);
+    if (this.socket) this.socket.stop();
+  }
+
+  send(message) {
+    if (this.socket) this.socket.send(message);
+  }
+
+  isModerator() {
+    return Boolean(this.state.you) && this.state.you.role === "moderator";
+  }
+
+  isPresenter() {
+    return Boolean(this.state.you) && Boolean(this.state.you.presenter);
+  }
+
+  me() {
+    const you = this.state.you;
+    return you ? this.state.participants.get(you.id) || you : null;
+  }
+
+  receive(message) {
+    const state = this.state;
+    switch (message.type) {
+      case "welcome":
+        if (message.version !== PROTOCOL_VERSION) {
+          this.emit("outdated");
+          return;
+        }
+        state.you = message.you;
+        state.participants = new Map(message.participants.map((p) => [p.id, p]));
+        state.chat = message.chat;
+        state.locks = message.locks;
+        state.layout = message.layout || null;
+        state.count = message.count ?? null;
+        state.last = message.last_event;
+        this.emit("welcome", message);
+        break;
+      case "event":
+        if (state.last !== null && message.id <= state.last) return;
+        if (state.last !== null && message.id > state.last + 1) {
+          // A gap: ask again from the last event seen; the server replays or sends a snapshot.
+          this.send({ type: "hello", last_event: state.last });
+          return;
+        }
+        state.last = message.id;
+        this.apply(message);
+        break;
+      case "waiting":
+        state.waiting = message.items || [];
+        this.emit("waiting", state.waiting);
+        break;
+      case "error":
+        if (["banned", "meeting_ended", "not_in_meeting"].includes(message.code)) this.emit("ended", { reason: "refused", message: message.message });
+        else this.emit("error", message);
+        break;
+      case "closed":
+        this.emit("ended", { reason: "closed" });
+        break;
+      case "superseded":
+        this.stop();
+        this.emit("superseded");
+        break;
+      case "pong":
+        if (this.pingSent) this.emit("rtt", performance.now() - this.pingSent);
+        this.pingSent = 0;
+        break;
+      case "signal":
+      case "reaction":
+        this.emit(message.type, message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  apply(event) {
+    const { you, removed, ...changes } = reduce(this.state, event);
+    Object.assign(this.state, changes);
+    if (you) this.state.you = { ...this.state.you, ...you };
+    if (!EVENT_KINDS.includes(event.kind)) console.warn("Unknown meeting event:", event.kind);
+    this.emit("change", { event, changes, you });
+    if (removed) this.emit("ended", { reason: "removed", ban: removed.ban });
+  }
+}
