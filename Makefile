@@ -11,7 +11,7 @@ unexport PYTHONDONTWRITEBYTECODE
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: run test setup python frontend browser office janus lint typecheck jstest pytest messages bench-hub bench-media bench-documents bench-reminders bench-sfu clean
+.PHONY: run test setup python frontend browser office janus lint typecheck jstest pytest messages bench-hub bench-media bench-documents bench-reminders bench-sfu screenshots clean
 
 run: setup ## Set everything up and serve Parley on the embedded default.
 	$(RUN) parley db upgrade
@@ -98,6 +98,10 @@ bench-reminders: setup
 # first frame), real Chromium and Janus in a network namespace.
 bench-sfu: setup browser janus
 	$(RUN) python bench/sfu.py
+
+# Pictures of the meeting room in each layout, desktop and phone, for docs/screenshots.
+screenshots: setup browser
+	$(RUN) python -m tests.browser.screenshots --out docs/screenshots
 
 # Refresh the catalogue from the code; translate the new entries in the .po file.
 messages:

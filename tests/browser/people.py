@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from playwright.sync_api import Page, expect
 
@@ -66,3 +67,36 @@ def guest_without_devices(new_page: Callable[..., Page], link: str, name: str) -
     page = arrive_as_guest(new_page, link, name)
     join_meeting(page, camera=False, microphone=False)
     return page
+
+
+def open_panel(page: Page, name: str) -> None:
+    """Open a tab of the meeting's side panel (Participants, Chat, Notes, Polls) from the bar."""
+    tab = page.get_by_role("tab", name=re.compile(f"^{name}"))
+    if tab.is_visible() and tab.get_attribute("aria-selected") == "true":
+        return
+    if tab.is_visible():
+        tab.click()
+    else:
+        page.locator(f'.control[data-panel="{name.lower()}"]').click()
+    expect(page.get_by_role("tab", name=re.compile(f"^{name}"), selected=True)).to_be_visible()
+
+
+def choose(
+    page: Page,
+    menu: str,
+    item: str,
+    role: Literal["menuitem", "menuitemradio", "menuitemcheckbox"] = "menuitem",
+) -> None:
+    """Open one of the meeting's menus (More, Moderation) and choose an item."""
+    opener = page.get_by_role("button", name=menu, exact=True)
+    if opener.get_attribute("aria-expanded") != "true":
+        opener.click()
+    expect(page.get_by_role(role, name=item, exact=True)).to_be_visible()
+    page.get_by_role(role, name=item, exact=True).click()
+
+
+def act_on(page: Page, person: str, action: str) -> None:
+    """A moderator's action on one participant, from their row in the Participants panel."""
+    open_panel(page, "Participants")
+    page.get_by_role("button", name=f"Actions for {person}").click()
+    page.get_by_role("menuitem", name=action, exact=True).click()

@@ -296,19 +296,39 @@ def _moderator_with_tools(people: People, site: Site, locale: str) -> Page:
     page.locator("#chat-text").fill("Hello everyone")
     page.locator("#chat-form button[type=submit]").click()
     expect(page.locator("#chat-list li")).to_have_count(1)
+    page.locator("#more-button").click()
     page.locator("#show-whiteboard").click()
     page.locator("[data-tool=pen]").wait_for()
+    expect(page.locator("#stage")).to_have_attribute("data-layout", "presentation")
     # The notes panel comes last: it covers part of the toolbar.
     page.locator("#notes-button").click()
     expect(page.locator("#notes-panel")).to_be_visible()
     return page
 
 
-def _moderator_dialog(opener: str, dialog: str) -> Visit:
+def _moderator_dialog(*openers: str, dialog: str) -> Visit:
+    """The meeting with a dialog (or a menu) open, reached by pressing `openers` in turn."""
+
     def visit(people: People, site: Site, locale: str) -> Page:
         page = _moderator_in_meeting(people, site, locale)
-        page.locator(opener).click()
+        for opener in openers:
+            page.locator(opener).click()
         expect(page.locator(dialog)).to_be_visible()
+        return page
+
+    return visit
+
+
+def _moderator_layout(choice: str, panel: str) -> Visit:
+    """The meeting in one layout, with one tab of the side panel open."""
+
+    def visit(people: People, site: Site, locale: str) -> Page:
+        page = _moderator_in_meeting(people, site, locale)
+        page.locator("#more-button").click()
+        page.locator(f'[data-layout-choice="{choice}"]').click()
+        expect(page.locator("#stage")).to_have_attribute("data-layout", choice)
+        page.locator(f'.control[data-panel="{panel}"]').click()
+        expect(page.locator(f"#{panel}-panel")).to_be_visible()
         return page
 
     return visit
@@ -362,8 +382,17 @@ PAGES: dict[str, Visit] = {
     "meeting-guest": _guest_in_meeting,
     "meeting-moderator": _moderator_in_meeting,
     "meeting-moderator-tools": _moderator_with_tools,
-    "meeting-poll-dialog": _moderator_dialog("#start-poll", "#poll-dialog"),
-    "meeting-invite-dialog": _moderator_dialog("#invite-button", "#invite-dialog"),
+    "meeting-speaker-participants": _moderator_layout("speaker", "participants"),
+    "meeting-grid-polls": _moderator_layout("grid", "polls"),
+    "meeting-more-menu": _moderator_dialog("#more-button", dialog="#more-menu"),
+    "meeting-moderation-menu": _moderator_dialog("#moderation-button", dialog="#moderation-menu"),
+    "meeting-shortcuts": _moderator_dialog(
+        "#more-button", "#shortcuts-button", dialog="#shortcuts-dialog"
+    ),
+    "meeting-poll-dialog": _moderator_dialog("#polls-button", "#start-poll", dialog="#poll-dialog"),
+    "meeting-invite-dialog": _moderator_dialog(
+        "#more-button", "#invite-button", dialog="#invite-dialog"
+    ),
     "meeting-left-guest": _guest_left,
     "login-refused": _login_refused,
     "signup-refused": _signup_refused,
@@ -398,7 +427,15 @@ PAGES: dict[str, Visit] = {
 }
 # Pages whose look an accessibility fix changed: kept as pictures for people to look at.
 PICTURED = {"home", "calendar-week", "calendar-month"}
-FRENCH_PAGES = ["login", "rooms", "meeting-guest", "calendar-week", "event-new", "admin-users"]
+FRENCH_PAGES = [
+    "login",
+    "rooms",
+    "meeting-guest",
+    "meeting-moderator-tools",
+    "calendar-week",
+    "event-new",
+    "admin-users",
+]
 CASES = [pytest.param(name, "en-GB", id=f"{name}-en") for name in PAGES] + [
     pytest.param(name, "fr-FR", id=f"{name}-fr") for name in FRENCH_PAGES
 ]

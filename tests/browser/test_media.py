@@ -10,7 +10,15 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot, wait_until
-from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
+from tests.browser.people import (
+    act_on,
+    arrive_as_guest,
+    choose,
+    join_meeting,
+    make_member,
+    open_new_room,
+    open_panel,
+)
 from tests.browser.server import ParleyServer
 
 # What this page receives from each other participant, from the browser's own statistics.
@@ -88,6 +96,7 @@ def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     bea.get_by_role("button", name="Mute", exact=True).click()
     expect(bea.get_by_role("button", name="Unmute")).to_be_visible()
     expect(ada.locator(f'[data-tile="{bea_id}"]').get_by_role("img", name="Microphone off"))
+    open_panel(ada, "Participants")
     expect(
         ada.locator(f'#participant-list [data-participant="{bea_id}"]').get_by_role(
             "img", name="Microphone off"
@@ -105,8 +114,7 @@ def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     wait_until(
         lambda: inbound(ada)[bea_id]["audio_packets"] > before + 20, "Bea's sound to come back"
     )
-    ada.get_by_label("Actions for Bea").click()
-    ada.locator(".menu-items").get_by_role("button", name="Mute").click()
+    act_on(ada, "Bea", "Mute")
     expect(bea.get_by_text("A moderator muted your microphone.")).to_be_visible()
     expect(bea.get_by_role("button", name="Unmute")).to_be_visible()
     assert bea.evaluate("() => window.parleyMedia.local.mic === null")
@@ -121,12 +129,15 @@ def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(
     expect(ada.locator("#spotlight")).to_be_hidden()
 
     # Cameras locked by the moderator: Bea's goes off and cannot come back.
-    ada.locator("summary", has_text="Lock for participants").click()
-    ada.get_by_label("Cameras").check()
+    choose(ada, "Moderation", "Cameras", "menuitemcheckbox")
+    expect(ada.get_by_role("menuitemcheckbox", name="Cameras")).to_be_checked()
+    ada.keyboard.press("Escape")
+    expect(ada.get_by_role("menu", name="Moderation")).to_be_hidden()
     expect(bea.get_by_role("button", name="Start the camera")).to_be_disabled()
     assert bea.evaluate("() => window.parleyMedia.local.cam === null")
     expect(ada.locator(f'[data-tile="{bea_id}"] video')).to_have_count(0)
-    ada.get_by_label("Cameras").uncheck()
+    choose(ada, "Moderation", "Cameras", "menuitemcheckbox")
+    ada.keyboard.press("Escape")
     expect(bea.get_by_role("button", name="Start the camera")).to_be_enabled()
     bea.get_by_role("button", name="Start the camera").click()
     wait_until(lambda: plays(ada, bea_id), "Bea's camera back on Ada's page")
@@ -207,6 +218,7 @@ def test_without_camera_permission_one_still_joins_and_receives(
     refused.locator("#join-button").click()
     wait_until(lambda: plays(refused, my_id(ada)), "Ada's video for someone without devices")
     expect(refused.get_by_role("button", name="Start the camera")).to_be_visible()
+    open_panel(ada, "Participants")
     expect(
         ada.locator(f'#participant-list [data-participant="{my_id(refused)}"]').get_by_role(
             "img", name="Microphone off"

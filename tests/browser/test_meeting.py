@@ -7,7 +7,15 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
+from tests.browser.people import (
+    act_on,
+    arrive_as_guest,
+    choose,
+    join_meeting,
+    make_member,
+    open_new_room,
+    open_panel,
+)
 from tests.browser.server import ParleyServer
 
 
@@ -58,15 +66,18 @@ def test_chat_hands_private_messages_and_removal(
     expect(owner.locator("#chat-list")).not_to_contain_text("Psst, Cy")
 
     cy.get_by_role("button", name="Raise my hand").click()
-    expect(owner.get_by_role("img", name="Hand raised")).to_be_visible()
+    open_panel(owner, "Participants")
+    cy_row = owner.locator("#participant-list .person").first
+    expect(cy_row).to_contain_text("Cy")  # raised hands come first
+    expect(cy_row.get_by_role("img", name="Hand raised")).to_be_visible()
+    expect(owner.locator("#tiles").get_by_role("img", name="Hand raised")).to_be_visible()
     expect(cy.get_by_role("button", name="Lower my hand")).to_be_visible()
     screenshot(owner, "meeting-chat-hand-en")
 
-    owner.get_by_role("button", name="Lower all hands").click()
+    choose(owner, "Moderation", "Lower all hands")
     expect(owner.get_by_role("img", name="Hand raised")).to_have_count(0)
 
-    owner.get_by_label("Actions for Bea").click()
-    owner.get_by_role("button", name="Remove from the meeting").click()
+    act_on(owner, "Bea", "Remove from the meeting")
     expect(bea.get_by_role("heading", name="You were removed from the meeting.")).to_be_visible()
     expect(owner.locator("#participant-list")).not_to_contain_text("Bea")
     expect(cy.locator("#participant-list")).not_to_contain_text("Bea")
@@ -80,9 +91,12 @@ def test_a_participant_cannot_use_moderator_controls(
     owner = new_page()
     link = _open_room(owner, "Board")
     guest = _guest(new_page, link, "Visitor")
-    expect(guest.get_by_role("button", name="Mute everyone")).to_be_hidden()
+    expect(guest.get_by_role("button", name="Moderation")).to_be_hidden()
+    expect(guest.get_by_role("menuitem", name="Mute everyone")).to_be_hidden()
     expect(guest.get_by_role("button", name="Clear")).to_be_hidden()
+    open_panel(guest, "Participants")
     expect(guest.get_by_label("Actions for Ada Lovelace")).to_have_count(0)
+    open_panel(guest, "Chat")
     # Even a hand-made message is refused by the server (and a second socket of the same
     # person takes the meeting over from the page, which says so).
     guest.evaluate(

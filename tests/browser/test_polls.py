@@ -7,7 +7,13 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.people import guest_without_devices, join_meeting, make_member, open_new_room
+from tests.browser.people import (
+    guest_without_devices,
+    join_meeting,
+    make_member,
+    open_new_room,
+    open_panel,
+)
 from tests.browser.server import ParleyServer
 
 
@@ -22,8 +28,11 @@ def test_a_poll_is_answered_once_and_its_results_published_then_a_reaction(
     bea = guest_without_devices(new_page, link, "Bea")
     cy = guest_without_devices(new_page, link, "Cy")
     expect(ada.locator("#participant-count")).to_have_text("(3)")
+    open_panel(bea, "Polls")
     expect(bea.get_by_role("button", name="Start a poll")).to_be_hidden()
+    open_panel(bea, "Chat")
 
+    open_panel(ada, "Polls")
     ada.get_by_role("button", name="Start a poll").click()
     ada.get_by_label("Question").fill("Where shall we eat?")
     ada.get_by_label("Kind of answers").select_option(label="My own answers")
@@ -32,7 +41,10 @@ def test_a_poll_is_answered_once_and_its_results_published_then_a_reaction(
     ada.get_by_role("button", name="Start the poll").click()
 
     for voter in (bea, cy):
+        # The Polls tab opens by itself for the people asked.
+        expect(voter.get_by_role("tab", name="Polls", selected=True)).to_be_visible()
         card = voter.locator("#poll-card")
+        expect(card).to_be_visible()
         expect(card).to_contain_text("Where shall we eat?")
         card.get_by_label("Pizza").check()
         card.get_by_role("button", name="Send my answer").click()
@@ -43,6 +55,8 @@ def test_a_poll_is_answered_once_and_its_results_published_then_a_reaction(
     # Bea reloads: still the same person for the poll, and a second answer is refused.
     bea.reload()
     expect(bea.locator("#poll-card")).to_contain_text("Thank you, your answer is in.")
+    open_panel(bea, "Polls")
+    expect(bea.locator("#poll-card")).to_be_visible()
     expect(bea.get_by_role("button", name="Send my answer")).to_be_hidden()
     bea.wait_for_function("() => window.parleyMedia && window.parleyMedia.you")
     poll_id = ada.evaluate("() => Number(document.getElementById('poll-answer').dataset.poll)")
@@ -65,7 +79,7 @@ def test_a_poll_is_answered_once_and_its_results_published_then_a_reaction(
     expect(cy.locator("#poll-card")).to_be_hidden()
 
     # A reaction shows on the sender's tile and in the list, for everyone, then goes.
-    bea.locator("summary", has_text="React").click()
+    bea.get_by_role("button", name="React").click()
     bea.get_by_role("button", name="Applause").click()
     reaction = ada.get_by_role("img", name="Bea reacts 👏")
     expect(reaction.first).to_be_visible()

@@ -9,7 +9,13 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.people import guest_without_devices, join_meeting, make_member, open_new_room
+from tests.browser.people import (
+    choose,
+    guest_without_devices,
+    join_meeting,
+    make_member,
+    open_new_room,
+)
 from tests.browser.server import ParleyServer
 from tests.browser.test_notes import french_guest
 from tests.documents import samples
@@ -46,7 +52,7 @@ def _ink_at(page: Page, x: float, y: float) -> int:
 
 
 def _upload(page: Page, path: Path) -> None:
-    page.get_by_role("button", name="Present a document").click()
+    choose(page, "More", "Present a document")
     page.get_by_label("Document", exact=True).set_input_files(path)
     page.get_by_role("button", name="Upload and show").click()
 
@@ -60,7 +66,14 @@ def test_a_pdf_is_presented_followed_and_drawn_on(
     ada.goto(link)
     join_meeting(ada, camera=False, microphone=False)
     bea = guest_without_devices(new_page, link, "Bea")
-    expect(bea.get_by_role("button", name="Present a document")).to_be_hidden()
+    bea.get_by_role("button", name="More", exact=True).click()
+    expect(
+        bea.get_by_role("menuitem", name="Invite people").or_(
+            bea.get_by_role("menuitem", name="Copy the invitation link")
+        )
+    ).to_be_visible()
+    expect(bea.get_by_role("menuitem", name="Present a document")).to_be_hidden()
+    bea.keyboard.press("Escape")
 
     slides = tmp_path / "quarterly review.pdf"
     slides.write_bytes(samples.pdf(5))
@@ -141,7 +154,7 @@ def test_bad_files_get_a_clear_message(
     expect(ada.locator("#board-failed")).to_contain_text("This PDF is protected by a password.")
     screenshot(ada, "presentation-failed-en")
     # The meeting carries on: the whiteboard works.
-    ada.get_by_role("button", name="Whiteboard").click()
+    choose(ada, "More", "Whiteboard")
     expect(ada.locator("#board-title")).to_have_text("Whiteboard")
     _drag(ada, [(0.3, 0.3), (0.5, 0.5)])
     expect(ada.locator("#board")).to_have_attribute("data-strokes", "1")

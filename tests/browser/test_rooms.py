@@ -7,7 +7,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.people import join_meeting, log_in, make_member
+from tests.browser.people import choose, join_meeting, log_in, make_member
 from tests.browser.server import ParleyServer
 
 
@@ -78,7 +78,7 @@ def test_the_whole_story_with_two_members_and_a_guest(
     rooms_tab.close()
 
     # Closing ends the meeting for everyone in it, with a clear message.
-    owner.get_by_role("button", name="End the meeting for all").click()
+    choose(owner, "Moderation", "End the meeting for all")
     for page in (owner, member, guest):
         expect(page.get_by_role("heading", name="The meeting has ended.")).to_be_visible()
     screenshot(guest, "meeting-ended-en")

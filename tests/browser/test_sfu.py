@@ -18,7 +18,7 @@ from tests.browser.conftest import (
     screenshot,
     wait_until,
 )
-from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
+from tests.browser.people import act_on, arrive_as_guest, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
 from tests.janus import JanusProcess, Namespace, janus_nodes, require_janus
 
@@ -196,8 +196,7 @@ def test_a_growing_meeting_moves_to_the_sfu_three_see_each_other_and_a_removed_o
 
     # Cy is removed by the moderator: gone from Janus too, and Cy's way in no longer works.
     cy_config: dict[str, Any] = cy.evaluate("() => window.parleyMedia.transport.config.janus")
-    ada.get_by_label("Actions for Cy").click()
-    ada.locator(".menu-items").get_by_role("button", name="Remove from the meeting").click()
+    act_on(ada, "Cy", "Remove from the meeting")
     expect(cy.get_by_text("You were removed from the meeting.")).to_be_visible()
     wait_until(lambda: cy_id not in displays(janus, room), "Cy to be cut from Janus")
     assert displays(janus, room) == {ada_id, bea_id}

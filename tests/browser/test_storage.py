@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.people import join_meeting, make_member, open_new_room
+from tests.browser.people import choose, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
 from tests.documents import samples
 
@@ -22,7 +22,7 @@ def server(tmp_path: Path) -> Iterator[ParleyServer]:
 
 
 def _upload(page: Page, path: Path) -> None:
-    page.get_by_role("button", name="Present a document").click()
+    choose(page, "More", "Present a document")
     page.get_by_label("Document", exact=True).set_input_files(path)
     page.get_by_role("button", name="Upload and show").click()
 
@@ -41,7 +41,7 @@ def test_the_documents_box_shows_usage_and_a_file_that_does_not_fit_is_explained
     first.write_bytes(samples.pdf_of_size(600_000))
     _upload(ada, first)
     expect(ada.locator("#upload-dialog")).not_to_be_visible()
-    ada.get_by_text("Documents", exact=True).click()
+    choose(ada, "More", "Documents")
     usage = ada.locator("#documents-usage")
     expect(usage).to_contain_text("Room: 0.6 MB of 1 MB used")
     expect(usage).to_contain_text("Your documents: 0.6 MB of 1,000 MB used")
@@ -50,6 +50,7 @@ def test_the_documents_box_shows_usage_and_a_file_that_does_not_fit_is_explained
     # Declared too large for what is left, then refused at once: the dialog says why.
     second = tmp_path / "second.pdf"
     second.write_bytes(samples.pdf_of_size(3_000_000))
+    ada.get_by_role("dialog", name="Documents").get_by_role("button", name="Close").click()
     _upload(ada, second)
     expect(ada.locator("#upload-error")).to_have_text(
         "This room uses 0.6 MB of 1 MB: this file of 2.9 MB does not fit. "
@@ -65,6 +66,7 @@ def test_the_documents_box_shows_usage_and_a_file_that_does_not_fit_is_explained
     expect(rooms.get_by_role("row").nth(1)).to_contain_text("0.6 MB of 1 MB")
     screenshot(admin, "storage-admin-en")
 
+    choose(ada, "More", "Documents")
     ada.get_by_role("button", name="Delete first.pdf").click()
     expect(usage).to_contain_text("Room: 0 MB of 1 MB used")
     admin.reload()

@@ -117,6 +117,9 @@ export async function initialize() {
     renderLayout();
     media.welcome(client.state.you, people_(), client.state.locks, message.media);
     polls.snapshot(message);
+    document.getElementById("polls-empty").hidden = Boolean(message.poll);
+    // A poll waiting for this person's answer is where they look (after a reload too).
+    if (message.poll && message.poll.state === "open" && !message.poll.answered && !client.isModerator()) panel.open("polls");
     sharedVideo.snapshot(message);
   });
   client.addEventListener("change", (event) => {
@@ -189,9 +192,15 @@ export async function initialize() {
     const { from, emoji } = /** @type {CustomEvent} */ (event).detail;
     media.showReaction(client.state.participants.get(from), emoji);
   });
+  let waitingBefore = 0;
   client.addEventListener("waiting", () => {
     renderWaiting(client);
-    if (client.isModerator() && client.state.waiting.length) {
+    const count = client.state.waiting.length;
+    const more = count > waitingBefore;
+    waitingBefore = count;
+    if (client.isModerator() && more) {
+      // Someone knocks: the moderator sees them at once, with Admit and Refuse.
+      panel.open("participants");
       announcer.say(_("%(count)s waiting to be let in.", { count: client.state.waiting.length }));
     }
   });

@@ -70,16 +70,18 @@ export class Panel {
     const badge = document.getElementById(`${name}-unread`);
     badge.textContent = count ? String(count) : "";
     badge.hidden = !count;
-    const label = count ? _("%(count)s unread", { count }) : "";
+    const label = count ? ` (${_("%(count)s unread", { count })})` : "";
     for (const button of document.querySelectorAll(`.control[data-panel="${name}"]`)) {
       let dot = button.querySelector(".badge");
+      let spoken = button.querySelector(".badge-label");
       if (!dot) {
-        dot = element("span", { className: "badge" });
-        button.append(dot);
+        dot = element("span", { className: "badge", attrs: { "aria-hidden": "true" } });
+        spoken = element("span", { className: "badge-label visually-hidden" });
+        button.append(dot, spoken);
       }
       dot.textContent = count ? String(count) : "";
       dot.toggleAttribute("hidden", !count);
-      dot.setAttribute("aria-label", label);
+      spoken.textContent = label;
     }
   }
 }

@@ -1,6 +1,6 @@
 """Screenshots of the meeting room in each layout, on a desktop and on a phone.
 
-    python -m tools.meeting_screenshots [--out docs/screenshots]
+    make screenshots   (python -m tests.browser.screenshots [--out docs/screenshots])
 
 Starts its own Parley (embedded default), a moderator and two guests with Chromium's fake
 camera, and photographs: the pre-join screen, the grid, the speaker layout, the presentation
@@ -35,7 +35,11 @@ def main() -> None:
     args = parser.parse_args()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as workdir, ParleyServer(Path(workdir)) as server, sync_playwright() as driver:
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        ParleyServer(Path(workdir)) as server,
+        sync_playwright() as driver,
+    ):
         make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         contexts = []
@@ -61,7 +65,9 @@ def main() -> None:
         join_meeting(phone)
         expect(owner.locator("#tiles .tile")).to_have_count(4)
         guests[0].get_by_role("button", name="Raise my hand").click()
-        guests[1].get_by_label("Message").fill("Good morning! The slides are at https://example.org/slides")
+        guests[1].get_by_label("Message").fill(
+            "Good morning! The slides are at https://example.org/slides"
+        )
         guests[1].get_by_role("button", name="Send").click()
         shoot(owner, out, "grid-desktop")
         shoot(phone, out, "grid-phone")

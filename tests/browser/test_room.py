@@ -1,0 +1,209 @@
+"""The meeting room as people use it: layouts, the side panel, menus, shortcuts, a phone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.people import (
+    arrive_as_guest,
+    choose,
+    join_meeting,
+    make_member,
+    open_new_room,
+    open_panel,
+)
+from tests.browser.server import ParleyServer
+
+
+def _meeting(new_page: Callable[..., Page], server: ParleyServer, *guests: str) -> list[Page]:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = new_page()
+    link = open_new_room(ada, "Design review")
+    ada.goto(link)
+    join_meeting(ada)
+    pages = [ada]
+    for name in guests:
+        page = arrive_as_guest(new_page, link, name)
+        join_meeting(page)
+        pages.append(page)
+    for page in pages:
+        expect(page.locator("#participant-list .person")).to_have_count(len(pages))
+    return pages
+
+
+def _layout(page: Page) -> str | None:
+    return page.locator("#stage").get_attribute("data-layout")
+
+
+def test_the_room_fills_the_window_and_switches_layouts(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    ada, bea, cy = _meeting(new_page, server, "Bea", "Cy")
+    # No site navigation inside the meeting: the room's name, its duration, the controls.
+    expect(ada.get_by_role("navigation", name="Main")).to_have_count(0)
+    expect(ada.get_by_role("heading", name="Design review")).to_be_visible()
+    expect(ada.get_by_role("timer", name="Meeting duration")).to_have_text(
+        re.compile(r"^\d\d:\d\d$")
+    )
+    toolbar = ada.get_by_role("toolbar", name="Meeting controls")
+    for name in ("Mute", "Stop the camera", "Share the screen", "Raise my hand", "React", "More"):
+        expect(toolbar.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(toolbar.get_by_role("button", name="Leave")).to_be_visible()
+    box = toolbar.bounding_box()
+    assert box is not None and box["y"] + box["height"] >= 800 - 2  # at the bottom
+
+    # Grid by default: everyone the same size.
+    assert _layout(ada) == "grid"
+    expect(ada.locator("#tiles .tile")).to_have_count(3)
+    screenshot(ada, "room-grid-en")
+
+    # Speaker: one person large, the others in a strip.
+    choose(ada, "More", "Speaker", "menuitemradio")
+    expect(ada.locator("#stage")).to_have_attribute("data-layout", "speaker")
+    expect(ada.locator("#spotlight .tile")).to_have_count(1)
+    expect(ada.locator("#tiles .tile")).to_have_count(2)
+
+    # Pinning a person shows them large.
+    choose(ada, "More", "Grid", "menuitemradio")
+    expect(ada.locator("#stage")).to_have_attribute("data-layout", "grid")
+    ada.get_by_role("button", name="Pin: Cy").click()
+    expect(ada.locator("#spotlight")).to_contain_text("Cy")
+    ada.get_by_role("button", name="Unpin: Cy").click()
+    expect(ada.locator("#stage")).to_have_attribute("data-layout", "grid")
+
+    # Following the content: the whiteboard, once shown, takes the stage for everyone who follows.
+    choose(ada, "More", "Follow the content", "menuitemradio")
+    choose(ada, "More", "Whiteboard")
+    for page in (ada, bea):
+        expect(page.locator("#board")).to_be_visible()
+        expect(page.locator("#stage")).to_have_attribute("data-layout", "presentation")
+        expect(page.locator("#tiles .tile")).to_have_count(3)
+    screenshot(bea, "room-presentation-en")
+    # Someone who prefers the grid keeps it, and is told something is presented.
+    choose(cy, "More", "Grid", "menuitemradio")
+    expect(cy.locator("#stage")).to_have_attribute("data-layout", "grid")
+    expect(cy.locator("#board")).to_be_hidden()
+    cy.get_by_role("button", name="Show the presentation").click()
+    expect(cy.locator("#board")).to_be_visible()
+
+
+def test_the_side_panel_counts_what_was_missed(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    ada, bea = _meeting(new_page, server, "Bea")
+    ada.get_by_role("button", name="Close the panel").click()
+    expect(ada.locator("#side-panel")).to_be_hidden()
+    bea.get_by_label("Message", exact=True).fill("One")
+    bea.get_by_role("button", name="Send").click()
+    bea.get_by_label("Message", exact=True).fill("Two")
+    bea.get_by_role("button", name="Send").click()
+    chat = ada.locator('.control[data-panel="chat"]')
+    expect(chat.locator(".badge")).to_have_text("2")
+    expect(chat).to_have_accessible_name("Chat (2 unread)")
+    chat.click()
+    expect(ada.get_by_role("tab", name="Chat", selected=True)).to_be_visible()
+    expect(ada.locator("#chat-list")).to_contain_text("Two")
+    expect(chat.locator(".badge")).to_be_hidden()
+    # The list: search, and raised hands first.
+    open_panel(ada, "Participants")
+    expect(ada.get_by_role("tab", name="Participants (2)")).to_be_visible()
+    ada.get_by_label("Search the participants").fill("be")
+    expect(ada.locator("#participant-list .person")).to_have_count(1)
+    ada.get_by_label("Search the participants").fill("nobody")
+    expect(ada.get_by_text("Nobody by that name.")).to_be_visible()
+    ada.get_by_label("Search the participants").fill("")
+    bea.get_by_role("button", name="Raise my hand").click()
+    expect(ada.locator("#participant-list .person").first).to_contain_text("Bea")
+    expect(ada.locator("#announcer")).to_contain_text("Bea raised their hand.")
+
+
+def test_every_control_has_a_key(new_page: Callable[..., Page], server: ParleyServer) -> None:
+    ada, bea = _meeting(new_page, server, "Bea")
+    ada.locator("#stage").click(position={"x": 5, "y": 5})
+    ada.keyboard.press("m")
+    expect(ada.get_by_role("button", name="Unmute")).to_be_visible()
+    ada.keyboard.press("m")
+    expect(ada.get_by_role("button", name="Mute", exact=True)).to_be_visible()
+    ada.keyboard.press("v")
+    expect(ada.get_by_role("button", name="Start the camera")).to_be_visible()
+    ada.keyboard.press("h")
+    expect(bea.locator("#tiles").get_by_role("img", name="Hand raised")).to_be_visible()
+    ada.keyboard.press("h")
+    expect(bea.locator("#tiles").get_by_role("img", name="Hand raised")).to_have_count(0)
+    ada.keyboard.press("p")
+    expect(ada.get_by_role("tab", name="Participants (2)", selected=True)).to_be_visible()
+    ada.keyboard.press("c")
+    expect(ada.get_by_role("tab", name="Chat", selected=True)).to_be_visible()
+    ada.keyboard.press("c")
+    expect(ada.locator("#side-panel")).to_be_hidden()
+    ada.keyboard.press("g")
+    expect(ada.locator("#stage")).to_have_attribute("data-layout", "grid")
+    ada.keyboard.press("g")
+    expect(ada.locator("#stage")).to_have_attribute("data-layout", "speaker")
+    ada.keyboard.press("Shift+?")
+    help_dialog = ada.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help_dialog).to_be_visible()
+    expect(help_dialog).to_contain_text("Raise or lower my hand")
+    screenshot(ada, "room-shortcuts-en")
+    ada.keyboard.press("Escape")
+    expect(help_dialog).to_be_hidden()
+    # Typing a message is not taken for shortcuts.
+    open_panel(ada, "Chat")
+    ada.get_by_label("Message", exact=True).fill("")
+    ada.get_by_label("Message", exact=True).press_sequentially("hmm")
+    expect(ada.get_by_role("button", name="Raise my hand")).to_be_visible()
+    # A menu is walked with the arrow keys and closed with Escape.
+    ada.get_by_role("button", name="More", exact=True).focus()
+    ada.keyboard.press("Enter")
+    expect(ada.get_by_role("menu", name="More")).to_be_visible()
+    ada.keyboard.press("ArrowDown")
+    expect(ada.get_by_role("menuitemradio", name="Grid")).to_be_focused()
+    ada.keyboard.press("Escape")
+    expect(ada.get_by_role("menu", name="More")).to_be_hidden()
+    expect(ada.get_by_role("button", name="More", exact=True)).to_be_focused()
+
+
+def test_on_a_phone_video_comes_first_and_panels_are_sheets(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = new_page()
+    link = open_new_room(ada, "Design review")
+    ada.goto(link)
+    join_meeting(ada)
+    phone = new_page()
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(link)
+    phone.get_by_label("Your name").fill("Bea")
+    phone.get_by_role("button", name="Start").click()
+    join_meeting(phone)
+    expect(phone.locator("#tiles .tile")).to_have_count(2)
+    # The essential controls fit at the bottom, named for screen readers, without hovering.
+    toolbar = phone.get_by_role("toolbar", name="Meeting controls")
+    for name in ("Mute", "Stop the camera", "Raise my hand", "React", "More", "Leave", "Chat"):
+        button = toolbar.get_by_role("button", name=name, exact=True)
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert box["y"] > 844 - 80
+    expect(ada.get_by_role("button", name="Pin: Bea")).to_be_visible()
+    # Screen sharing and the other panels are in the More menu.
+    phone.get_by_role("button", name="More", exact=True).click()
+    expect(phone.get_by_role("menuitem", name="Share the screen")).to_be_visible()
+    phone.get_by_role("menuitem", name="Polls").click()
+    sheet = phone.locator("#side-panel")
+    expect(sheet).to_be_visible()
+    box = sheet.bounding_box()
+    assert box is not None and box["width"] == 390 and box["y"] + box["height"] == 844
+    screenshot(phone, "room-phone-sheet-en")
+    phone.get_by_role("button", name="Close the panel").click()
+    expect(sheet).to_be_hidden()
+    # Turned sideways, the stage keeps most of the screen.
+    phone.set_viewport_size({"width": 844, "height": 390})
+    stage = phone.locator("#stage").bounding_box()
+    assert stage is not None and stage["height"] > 390 * 0.6
+    screenshot(phone, "room-phone-landscape-en")
