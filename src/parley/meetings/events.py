@@ -62,6 +62,9 @@ class ParticipantView(BaseModel):
     screen: bool
     # When they raised their hand (ISO 8601), or None.
     hand: str | None
+    # The one person of the meeting who presents (slides, whiteboard, shared video); not
+    # necessarily a moderator (see `parley.meetings.service`).
+    presenter: bool
 
 
 class Joined(ParticipantView, Event):
@@ -69,8 +72,8 @@ class Joined(ParticipantView, Event):
 
 
 class Updated(ParticipantView, Event):
-    """A participant's state or role changed; `by` is the moderator who muted them (their
-    page then turns its microphone off)."""
+    """A participant's state or role changed, or they began or stopped presenting; `by` is
+    the moderator who muted them (their page then turns its microphone off)."""
 
     KIND = "updated"
     OPTIONAL = frozenset({"by"})
