@@ -210,6 +210,20 @@ class Video(Event):
     video: dict[str, Any] | None
 
 
+# How a moderator may lay every page out: everyone's video alike, the person speaking large,
+# or the stage (slides, whiteboard) large.
+LayoutName = Literal["grid", "speaker", "presentation"]
+
+
+class Layout(Event):
+    """A moderator chose the layout of every page (None: each page chooses again). Kept for
+    the meeting: it is in the snapshot too."""
+
+    KIND = "layout"
+
+    layout: LayoutName | None
+
+
 class Media(Event):
     """The meeting's media moved to a media server node: pages move theirs there."""
 
@@ -242,6 +256,7 @@ EVENTS: dict[str, type[Event]] = {
         PollResults,
         PollClosed,
         Video,
+        Layout,
         Media,
         Gap,
     )

@@ -227,6 +227,11 @@ async def hand_presenter(ctx: Context, msg: protocol.ModPresenter) -> None:
     await service.set_presenter(db=ctx.db, bus=ctx.bus, claims=ctx.claims, target=msg.target)
 
 
+@on(protocol.ModLayout)
+async def push_layout(ctx: Context, msg: protocol.ModLayout) -> None:
+    await service.set_layout(db=ctx.db, bus=ctx.bus, claims=ctx.claims, layout=msg.layout)
+
+
 @on(protocol.ModLowerHands)
 async def lower_hands(ctx: Context, msg: protocol.ModLowerHands) -> None:
     await service.lower_hands(db=ctx.db, bus=ctx.bus, claims=ctx.claims)

@@ -259,6 +259,7 @@ async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
         "chat": [chat_view(m) for m in reversed(chat)],
         "locks": dict(room.locks or {}),
         "video": current_video(room),
+        "layout": room.layout,
         "media": {"transport": "sfu" if uses_sfu(room) else "mesh"},
         "server_time": time.time(),
     }
@@ -485,6 +486,18 @@ async def _hand_over(db: AsyncSession, changes: Changes, gone: RoomParticipant) 
     room.presenter = None if successor is None else successor.participant_id
     if successor is not None:
         await changes.add(events.Updated(**participant_view(successor, room)))
+
+
+async def set_layout(
+    *, db: AsyncSession, bus: Bus, claims: JoinClaims, layout: events.LayoutName | None
+) -> None:
+    """A moderator lays every page out alike (None: each page chooses again)."""
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
+    room.layout = layout
+    changes = Changes(db, room.id)
+    await changes.add(events.Layout(layout=layout))
+    await changes.commit(bus)
 
 
 async def remove(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, ban: bool) -> None:

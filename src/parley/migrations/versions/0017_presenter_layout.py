@@ -1,4 +1,4 @@
-"""meetings: one presenter per meeting
+"""meetings: one presenter per meeting, and the layout a moderator pushes to every page
 
 The presenter was whichever moderator last changed the stage (`stages.presenter`); it is now
 the meeting's, on the room. An open meeting's presenter becomes its moderator who has been in
@@ -31,10 +31,12 @@ LONGEST_PRESENT_MODERATOR = sa.text(
 def upgrade() -> None:
     # Not in a batch: SQLite would rebuild `rooms` (see 0016); it adds a column in place.
     op.add_column("rooms", sa.Column("presenter", sa.String(length=40), nullable=True))
+    op.add_column("rooms", sa.Column("layout", sa.String(length=20), nullable=True))
     op.get_bind().execute(LONGEST_PRESENT_MODERATOR)
     op.drop_column("stages", "presenter")
 
 
 def downgrade() -> None:
     op.add_column("stages", sa.Column("presenter", sa.String(length=40), nullable=True))
+    op.drop_column("rooms", "layout")
     op.drop_column("rooms", "presenter")
