@@ -53,7 +53,8 @@ def test_a_moderator_uploads_lists_downloads_and_deletes(
             refused = program.get(f"{url}/{document['id']}", headers=_headers(bea))
             assert refused.status_code == 403
 
-            for method in ("DELETE", "POST"):
+            # Uploading is for moderators and the presenter; deleting for moderators.
+            for method, code in (("DELETE", "not_moderator"), ("POST", "not_presenter")):
                 attempt = program.request(
                     method,
                     url if method == "POST" else f"{url}/{document['id']}",
@@ -61,7 +62,7 @@ def test_a_moderator_uploads_lists_downloads_and_deletes(
                     headers=_headers(bea),
                 )
                 assert attempt.status_code == 403, attempt.text
-                assert attempt.json()["code"] == "not_moderator"
+                assert attempt.json()["code"] == code
 
             deleted = program.delete(f"{url}/{document['id']}", headers=_headers(moderator))
             assert deleted.status_code == 204
@@ -95,5 +96,43 @@ def test_refusals_of_the_presentations_api(
                 f"/api/v1/rooms/{other_room['id']}/presentations", headers=_headers(moderator)
             )
             assert elsewhere.status_code == 403
+        finally:
+            moderator.close()
+
+
+def test_a_participant_made_presenter_uploads_and_downloads(
+    server: ParleyServer,
+    owner: httpx.Client,
+    room: dict[str, Any],
+    guests: tuple[Participant, Participant],
+) -> None:
+    bea, cy = guests
+    moderator = Participant.join(server, owner, room).open()
+    url = f"/api/v1/rooms/{room['id']}/presentations"
+    upload = {"content-type": "application/octet-stream"}
+    with httpx.Client(base_url=server.url, timeout=20) as program:
+        try:
+            moderator.send({"type": "mod.presenter", "target": bea.id})
+            cy.expect("updated", id=bea.id, presenter=True)
+            uploaded = program.post(
+                url, content=samples.pdf(pages=1), headers={**_headers(bea), **upload}
+            )
+            assert uploaded.status_code == 201, uploaded.text
+            document = uploaded.json()
+            # The presenter has the original without allowing it to everyone; Cy does not.
+            mine = program.get(f"{url}/{document['id']}", headers=_headers(bea))
+            assert mine.status_code == 200
+            assert program.get(f"{url}/{document['id']}", headers=_headers(cy)).status_code == 403
+            # A moderator who does not present may still upload, and delete; Bea may not delete.
+            added = program.post(
+                url, content=samples.pdf(pages=1), headers={**_headers(moderator), **upload}
+            )
+            assert added.status_code == 201, added.text
+            refused = program.delete(f"{url}/{document['id']}", headers=_headers(bea))
+            assert (refused.status_code, refused.json()["code"]) == (403, "not_moderator")
+            deleted = program.delete(f"{url}/{document['id']}", headers=_headers(moderator))
+            assert deleted.status_code == 204
+            listed = program.get(url, headers=_headers(cy)).json()
+            assert [d["id"] for d in listed] == [added.json()["id"]]
         finally:
             moderator.close()

@@ -64,11 +64,11 @@ def test_a_pdf_is_shown_to_everyone_who_follows_the_presenter(
     assert bea.http.get(f"{base}/thumbs/1").status_code == 200
     assert bea.http.get(f"{base}/pages/5").status_code == 404
 
-    # The presenter turns pages; a participant cannot.
+    # The presenter (Ada, the first moderator in) turns pages; a participant cannot.
     ada_board.send_control({"type": "stage.page", "page": 3})
     bea_board.pump(lambda: bea_board.state["stage"]["page"] == 3)
     bea_board.send_control({"type": "stage.page", "page": 1})
-    bea_board.pump(lambda: any(c.get("code") == "not_moderator" for c in bea_board.controls))
+    bea_board.pump(lambda: any(c.get("code") == "not_presenter" for c in bea_board.controls))
     ada_board.send_control({"type": "stage.page", "page": 9})
     ada_board.pump(lambda: any(c.get("code") == "no_page" for c in ada_board.controls))
     # Someone who connects now lands on page 3.
@@ -100,6 +100,38 @@ def test_a_pdf_is_shown_to_everyone_who_follows_the_presenter(
     )
     bea_board.pump(lambda: _presentation(bea_board, document["id"]).get("downloadable") is True)
     assert bea.http.get(f"{base}/original").status_code == 200
+
+
+def test_the_board_follows_the_presenter_not_the_moderators(
+    meeting: tuple[Person, Person],
+) -> None:
+    ada, bea = meeting
+    ada_board, bea_board = ada.doc("board"), bea.doc("board")
+    assert ada_board.state["can_write"] is True and bea_board.state["can_write"] is False
+    ada.participant.send({"type": "mod.presenter", "target": bea.participant.id})
+    bea_board.pump(lambda: bea_board.state["you"]["presenter"] is True)
+    # The board is still closed to the others, Ada (a moderator) included; Bea draws.
+    assert bea_board.state["can_write"] is True
+    ada_board.pump(lambda: ada_board.state["can_write"] is False)
+    ada_board.send_control({"type": "lock", "locked": False})
+    ada_board.pump(lambda: "not_presenter" in [c.get("code") for c in ada_board.controls])
+
+    # A moderator who does not present uploads without moving anyone's stage.
+    before = ada_board.state["stage"]
+    added = _upload(ada, "handout.pdf", samples.pdf(1))
+    assert added.status_code == 201, added.text
+    document = added.json()
+    ada_board.pump(lambda: bool(_presentation(ada_board, document["id"])))
+    assert ada_board.state["stage"]["presentation"] == before["presentation"]
+    # The presenter shows it, and has its original.
+    bea_board.send_control({"type": "stage.show", "presentation": document["id"]})
+    ada_board.pump(lambda: ada_board.state["stage"]["presentation"] == document["id"])
+    original = f"/r/{ada.room['slug']}/documents/{document['id']}/original"
+    assert bea.http.get(original).status_code == 200
+    # The presenter's upload is shown at once.
+    shown = _upload(bea, "mine.pdf", samples.pdf(1))
+    assert shown.status_code == 201, shown.text
+    ada_board.pump(lambda: ada_board.state["stage"]["presentation"] == shown.json()["id"])
 
 
 @pytest.mark.parametrize(

@@ -67,12 +67,16 @@ class Participant:
     def id(self) -> str:
         return str(self.welcome["you"]["id"])
 
-    def open(self, last_event: int | None = None) -> Participant:
+    def open(self, last_event: int | None = None, language: str | None = None) -> Participant:
+        """Connect to the meeting, in `language` (as the browser's Accept-Language) if given."""
+        headers = {"Cookie": f"parley_join={self.token}"}
+        if language is not None:
+            headers["Accept-Language"] = language
         self._stack = contextlib.ExitStack()
         self.connection = self._stack.enter_context(
             connect(
                 f"ws://127.0.0.1:{self.server.port}/r/{self.slug}/live",
-                additional_headers={"Cookie": f"parley_join={self.token}"},
+                additional_headers=headers,
                 origin=self.server.url,  # type: ignore[arg-type]
                 open_timeout=5,
             )

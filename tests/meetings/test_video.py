@@ -60,10 +60,12 @@ def test_hostile_or_unknown_addresses_are_refused(url: str) -> None:
     assert "YouTube, Vimeo or PeerTube" in refused.value.message
 
 
-def test_only_moderators_share_and_drive(people: tuple[Participant, ...]) -> None:
+def test_only_the_presenter_shares_and_drives(people: tuple[Participant, ...]) -> None:
     moderator, bea, cy = people
+    # The owner, the first moderator in, presents.
+    assert moderator.welcome["you"]["presenter"] is True
     bea.send({"type": "video.share", "url": "https://cdn.example.org/a.mp4"})
-    assert bea.expect("error")["code"] == "not_moderator"
+    assert bea.expect("error")["code"] == "not_presenter"
     moderator.send({"type": "video.share", "url": "javascript:alert(1)"})
     refusal = moderator.expect("error")
     assert refusal["code"] == "bad_video" and "cannot be shared" in refusal["message"]
@@ -73,7 +75,7 @@ def test_only_moderators_share_and_drive(people: tuple[Participant, ...]) -> Non
     assert shared["provider"] == "file" and shared["by_name"] == "Ada"
     assert shared["playing"] is False and shared["position"] == 0
     bea.send({"type": "video.control", "playing": True, "position": 12, "rate": 1})
-    assert bea.expect("error")["code"] == "not_moderator"
+    assert bea.expect("error")["code"] == "not_presenter"
     moderator.send({"type": "video.control", "playing": True, "position": 12.5, "rate": 1.5})
     moved = cy.expect("video")["data"]["video"]
     assert (moved["playing"], moved["position"], moved["rate"]) == (True, 12.5, 1.5)

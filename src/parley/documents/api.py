@@ -1,8 +1,9 @@
 """REST API of a meeting's presentations: list, upload, download, delete.
 
 The rules are the meeting page's (parley.documents.views): everything is for participants
-of the room's current meeting, uploading and deleting for its moderators, who present; the
-original file for moderators, and for everyone when the presenter allows it. A program shows
+of the room's current meeting, uploading for its moderators and its presenter, deleting for
+its moderators; the original file for moderators and the presenter, and for everyone when the
+presenter allows it. A program shows
 it is in the meeting with the join token `POST /api/v1/rooms/{id}/join` gave it, sent in the
 `X-Join-Token` header (a header no other site can make a browser send: no CSRF token needed).
 """
@@ -110,9 +111,10 @@ async def upload_presentation(
     filename: Annotated[str, Query(max_length=300)] = "document",
 ) -> PresentationOut:
     """Upload a document (the request's body: a PDF, an image or an office document) and
-    show it; its pages are rendered next (moderators only)."""
+    show it when the uploader presents; its pages are rendered next (moderators and the
+    presenter only)."""
     _, claims, _ = await _participant(room_id, token, request, db)
-    await service.presenter(db=db, claims=claims)
+    await service.uploader(db=db, claims=claims)
     document = await receive_upload(request, db, claims, clean_filename(filename))
     return _out(document)
 
@@ -134,10 +136,11 @@ async def download_presentation(
     request: Request,
     db: DbSession,
 ) -> FileResponse:
-    """The file as uploaded: for moderators, and for everyone when the presenter allows it."""
+    """The file as uploaded: for moderators and the presenter, and for everyone when the
+    presenter allows it."""
     room, _, row = await _participant(room_id, token, request, db)
     document = await document_in(room, presentation_id, db)
-    if not document.downloadable and row.role != "moderator":
+    if not service.may_download(room, row, document):
         raise Forbidden(N_("The presenter has not allowed downloading this document."))
     path = files.original(
         runtime_of(request).settings.effective_documents_dir, room.id, document.id

@@ -30,8 +30,9 @@ class SharedDocument(Base):
     """One Yjs document of a room ("notes" or "board"): its compacted state and its lock.
 
     `state` holds every update up to the last compaction, merged; the updates since then are
-    rows of SharedUpdate. `locked` means participants (not moderators) may not write: notes
-    locked by a moderator, or drawing not opened to participants by the presenter.
+    rows of SharedUpdate. `locked` means that only moderators may write the notes (locked
+    by a moderator), or only the presenter draw on the board (drawing not opened to the
+    others by the presenter).
     """
 
     __tablename__ = "shared_documents"
@@ -90,7 +91,10 @@ class Presentation(Base):
 
 
 class Stage(Base):
-    """What a room's meeting shows everyone: a presentation's page or a blank whiteboard."""
+    """What a room's meeting shows everyone: a presentation's page or a blank whiteboard.
+
+    The meeting's presenter (`Room.presenter`) moves it, and their pointer is shown to all.
+    """
 
     __tablename__ = "stages"
 
@@ -104,7 +108,4 @@ class Stage(Base):
     )
     page: Mapped[int] = mapped_column(Integer, default=1)
     blank_pages: Mapped[int] = mapped_column(Integer, default=1)
-    # The participant presenting (the last moderator who changed the stage): their pointer
-    # is shown to everyone.
-    presenter: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

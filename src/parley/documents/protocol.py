@@ -5,18 +5,22 @@ A message's first byte is its type: 0 sync and 1 awareness, as y-protocols defin
 
 From the browser:
 - sync step 1 (a state vector): answered with what the client misses;
-- sync step 2 and updates: applied only when the sender may write this document (moderators
-  always; participants while the notes are not locked, or while the presenter lets them
-  draw); otherwise refused with a `rejected` control message, and nothing changes;
+- sync step 2 and updates: applied only when the sender may write this document (the
+  notes: moderators always, the others while they are not locked; the board: the meeting's
+  presenter always, the others while the presenter lets them draw); otherwise refused with a
+  `rejected` control message, and nothing changes;
 - awareness (cursors, the presenter's pointer): passed on, with the `user` field set by the
-  server from the join token (a client cannot pass for someone else);
-- control: `lock {locked}` (moderators: notes locked / drawing closed for participants),
-  and on the board: `stage.show {presentation|null}`, `stage.hide`, `stage.page {page}`,
-  `stage.add_page`, `presentation.download {presentation, allowed}`,
-  `presentation.delete {presentation}` (moderators, who present).
+  server from the join token and the meeting (a client cannot pass for someone else, nor for
+  the presenter);
+- control: `lock {locked}` (on the notes, moderators: locked for participants; on the board,
+  the presenter: drawing closed to the others), and on the board: `stage.show
+  {presentation|null}`, `stage.hide`, `stage.page {page}`, `stage.add_page`,
+  `presentation.download {presentation, allowed}` (the presenter; anyone else, moderators
+  included, gets `error` `not_presenter`), `presentation.delete {presentation}` (moderators).
 
 From the server: sync and awareness messages, and control messages `state` (the document's
-lock, what this person may do and, on the board, the stage and the room's presentations),
+lock, who this person is (`you`, with `presenter`), what they may do and, on the board, the
+stage (with the presenter's id) and the room's presentations; sent again when it changes),
 `progress {presentation, done, pages}`, `rejected {message}`, `error {code, message}`.
 """
 

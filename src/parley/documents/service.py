@@ -1,9 +1,11 @@
 """State changes of a room's documents: locks, the stage, presentations.
 
-Rights come from the participant's row in the current meeting (a promotion lasts), never from
-a message. Moderators present: they upload, show, turn pages, open drawing to participants
-and allow downloads. Changes are committed, then announced on the document's bus channel; the
-Yjs room of every process (parley.documents.yjs) reads them back and tells its sockets.
+Rights come from the participant's row in the current meeting (a promotion lasts) and the
+room's presenter, never from a message. The presenter (one participant of the meeting,
+`parley.meetings.service`) shows, turns pages, opens drawing to the others and allows
+downloads; moderators and the presenter upload; moderators delete and lock the notes.
+Changes are committed, then announced on the document's bus channel; the Yjs room of every
+process (parley.documents.yjs) reads them back and tells its sockets.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from parley.documents import files, quota, yjs_store
 from parley.documents.models import FAILED, WAITING, Presentation, Stage
 from parley.errors import N_, Forbidden, Invalid, NotFound
 from parley.jobs import queue as jobs
+from parley.meetings import access
 from parley.meetings import service as meetings
 from parley.rooms.models import Room, RoomParticipant
 from parley.rooms.service import JoinClaims
@@ -94,11 +97,43 @@ async def member(*, db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
     return row
 
 
+async def presents(*, db: AsyncSession, claims: JoinClaims) -> bool:
+    """Whether this participant presents in the room's current meeting."""
+    room = await _room(db, claims)
+    return room.presenter == claims.participant_id
+
+
 async def presenter(*, db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
+    """This participant's row, while they present in the room's current meeting."""
+    room = await _room(db, claims)
+    row = await member(db=db, claims=claims)
+    access.require_presenter(room, row)
+    return row
+
+
+async def moderator(*, db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
+    """This participant's row, while they moderate the room's current meeting."""
     row = await member(db=db, claims=claims)
     if row.role != "moderator":
         raise Forbidden(N_("Only moderators may do this."), code="not_moderator")
     return row
+
+
+async def uploader(*, db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
+    """This participant's row, while they may upload documents: moderators and the presenter."""
+    room = await _room(db, claims)
+    row = await member(db=db, claims=claims)
+    if row.role != "moderator" and room.presenter != row.participant_id:
+        raise Forbidden(
+            N_("Only moderators and the presenter can upload documents."), code="not_presenter"
+        )
+    return row
+
+
+def may_download(room: Room, row: RoomParticipant, document: Presentation) -> bool:
+    """Whether `row` may have the original file: moderators and the presenter always, the
+    others once the presenter allows it."""
+    return document.downloadable or row.role == "moderator" or room.presenter == row.participant_id
 
 
 # Locks
@@ -107,8 +142,12 @@ async def presenter(*, db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
 async def set_lock(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, name: str, locked: bool
 ) -> None:
-    """Lock document `name` for participants (notes), or close drawing to them (board)."""
-    await presenter(db=db, claims=claims)
+    """Lock the notes for participants (moderators), or close drawing to everyone but the
+    presenter (the presenter)."""
+    if name == "board":
+        await presenter(db=db, claims=claims)
+    else:
+        await moderator(db=db, claims=claims)
     row = await yjs_store.document(db=db, room_id=claims.room_id, name=name)
     row.locked = locked
     row.updated_at = utcnow()
@@ -160,7 +199,6 @@ async def show(
     row.presentation_id = presentation_id
     row.page = 1
     row.visible = True
-    row.presenter = claims.participant_id
     row.updated_at = utcnow()
     await _changed(db, bus, claims.room_id)
 
@@ -185,7 +223,6 @@ async def turn(*, db: AsyncSession, bus: Bus, claims: JoinClaims, page: int) -> 
     if not 1 <= page <= last:
         raise Invalid(N_("There is no page %(page)s here."), code="no_page", page=page)
     row.page = page
-    row.presenter = claims.participant_id
     row.updated_at = utcnow()
     await _changed(db, bus, claims.room_id)
 
@@ -204,7 +241,6 @@ async def add_page(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
     row.presentation_id = None
     row.page = row.blank_pages
     row.visible = True
-    row.presenter = claims.participant_id
     row.updated_at = utcnow()
     await _changed(db, bus, claims.room_id)
 
@@ -230,13 +266,15 @@ async def add_presentation(
     root: Path,
     limits: quota.Limits,
 ) -> Presentation:
-    """Keep an uploaded file (checked already), have its pages rendered, and show it.
+    """Keep an uploaded file (checked already), have its pages rendered, and show it when
+    the uploader presents (a moderator who does not only adds it to the room's documents).
 
     The room's and the uploader's quotas are checked under a lock held until the commit, so
     that uploads at the same moment cannot together go past one (parley.documents.quota).
     A refused file is left where it is, for the caller to discard.
     """
-    row = await presenter(db=db, claims=claims)
+    row = await uploader(db=db, claims=claims)
+    room = await _room(db, claims)
     size = await asyncio.to_thread(lambda: source.stat().st_size)
     try:
         await quota.reserve(
@@ -273,12 +311,12 @@ async def add_presentation(
         payload={"id": document.id},
         max_attempts=2,
     )
-    current = await stage(db=db, room_id=claims.room_id)
-    current.presentation_id = document.id
-    current.page = 1
-    current.visible = True
-    current.presenter = claims.participant_id
-    current.updated_at = utcnow()
+    if room.presenter == row.participant_id:
+        current = await stage(db=db, room_id=claims.room_id)
+        current.presentation_id = document.id
+        current.page = 1
+        current.visible = True
+        current.updated_at = utcnow()
     try:
         await _changed(db, bus, claims.room_id)
     except Exception:
@@ -299,7 +337,7 @@ async def set_downloadable(
 async def delete_presentation(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, presentation_id: int, root: Path
 ) -> None:
-    await presenter(db=db, claims=claims)
+    await moderator(db=db, claims=claims)
     document = await _presentation(db, claims.room_id, presentation_id)
     await db.delete(document)
     row = await stage(db=db, room_id=claims.room_id)
@@ -331,6 +369,7 @@ def presentation_view(document: Presentation) -> dict[str, Any]:
 
 async def board_state(*, db: AsyncSession, room_id: int) -> dict[str, Any]:
     """The stage and the room's presentations, as every participant sees them."""
+    room = await db.get(Room, room_id, populate_existing=True)
     row = await stage(db=db, room_id=room_id)
     items = [presentation_view(p) for p in await presentations(db=db, room_id=room_id)]
     view = {
@@ -338,7 +377,8 @@ async def board_state(*, db: AsyncSession, room_id: int) -> dict[str, Any]:
         "presentation": row.presentation_id,
         "page": row.page,
         "blank_pages": row.blank_pages,
-        "presenter": row.presenter,
+        # The meeting's presenter: their pointer is shown to everyone.
+        "presenter": room.presenter if room is not None and room.is_open else None,
     }
     await db.commit()
     return {"stage": view, "presentations": items}

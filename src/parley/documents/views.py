@@ -1,7 +1,7 @@
 """What a participant reaches beside the meeting: the documents' socket, uploads, pages, exports.
 
 Everything here is for participants of the room's current meeting (a valid join token, and
-still in the meeting); uploading is for moderators, who present.
+still in the meeting); uploading is for moderators and the meeting's presenter.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ async def upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
 
 async def _upload(slug: str, request: Request, db: DbSession) -> JSONResponse:
     _, claims, _ = await _participant(slug, request, db)
-    await service.presenter(db=db, claims=claims)
+    await service.uploader(db=db, claims=claims)
     filename = clean_filename(request.headers.get("x-filename", "document"))
     document = await receive_upload(request, db, claims, filename)
     return JSONResponse(service.presentation_view(document), status_code=201)
@@ -191,7 +191,7 @@ async def receive_upload(
 async def usage(slug: str, request: Request, db: DbSession) -> JSONResponse:
     """The space the room's documents and the presenter's own take, for the Documents box."""
     _, claims, _ = await _participant(slug, request, db)
-    await service.presenter(db=db, claims=claims)
+    await service.uploader(db=db, claims=claims)
     limits = quota.Limits.from_settings(runtime_of(request).settings)
     room, member = await quota.usage(
         db=db, limits=limits, room_id=claims.room_id, user_id=claims.user_id
@@ -256,10 +256,11 @@ MEDIA_TYPES = {
 
 @router.get("/r/{slug}/documents/{presentation_id}/original")
 async def original(slug: str, presentation_id: Id, request: Request, db: DbSession) -> Response:
-    """The file as uploaded, for moderators, and for everyone when the presenter allows it."""
+    """The file as uploaded, for moderators and the presenter, and for everyone when the
+    presenter allows it."""
     room, _, row = await _participant(slug, request, db)
     document = await document_in(room, presentation_id, db)
-    if not document.downloadable and row.role != "moderator":
+    if not service.may_download(room, row, document):
         raise Forbidden(N_("The presenter has not allowed downloading this document."))
     root = runtime_of(request).settings.effective_documents_dir
     path = files.original(root, room.id, document.id)

@@ -114,13 +114,21 @@ class Peer:
     """
 
     def __init__(
-        self, websocket: WebSocket, room: DocRoom, claims: JoinClaims, role: str, name: str
+        self,
+        websocket: WebSocket,
+        room: DocRoom,
+        claims: JoinClaims,
+        role: str,
+        name: str,
+        presenter: bool,
     ) -> None:
         self.websocket = websocket
         self.room = room
         self.claims = claims
         self.participant_id = claims.participant_id
+        # Both follow the meeting's events (DocRoom._watch_meeting).
         self.role = role
+        self.presenter = presenter
         self.name = name
         self.language = i18n.get_language()
         self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
@@ -141,7 +149,11 @@ class Peer:
 
     @property
     def can_write(self) -> bool:
-        return self.moderator or not self.room.locked
+        """The notes: moderators always; the board: the presenter always; the others while
+        the document is not locked."""
+        if not self.room.locked:
+            return True
+        return self.presenter if self.room.name == "board" else self.moderator
 
     @property
     def user(self) -> dict[str, Any]:
@@ -149,7 +161,7 @@ class Peer:
             "id": self.participant_id,
             "name": self.name,
             "color": colour(self.participant_id),
-            "presenter": self.moderator,
+            "presenter": self.presenter,
         }
 
     def offer(self, message: bytes) -> None:
@@ -457,7 +469,8 @@ class DocRoom:
             self.push_state()
 
     async def _watch_meeting(self, subscription: Any) -> None:
-        """Follow the meeting: roles that change, people removed, the meeting's end."""
+        """Follow the meeting: roles and the presenter that change, people removed, the
+        meeting's end."""
         async for raw in subscription:
             try:
                 message = events.channel_message.validate_json(raw)
@@ -470,16 +483,36 @@ class DocRoom:
             if not isinstance(message, events.Published):
                 continue
             kind, data = message.kind, message.data
+            everyone = self.name == "board" and self._presenter_moved(kind, data)
+            if everyone:
+                # The stage names the presenter (whose pointer everyone sees).
+                async with self.rooms.database() as db:
+                    self.board = await service.board_state(db=db, room_id=self.room_id)
             for peer in list(self.peers):
                 if peer.participant_id != data.get("id"):
                     continue
-                if kind == events.Updated.KIND and data.get("role") and data["role"] != peer.role:
-                    peer.role = data["role"]
-                    peer.control(self.state(peer))
+                if kind == events.Updated.KIND:
+                    now = (data.get("role", peer.role), bool(data.get("presenter")))
+                    if now != (peer.role, peer.presenter):
+                        peer.role, peer.presenter = now
+                        if not everyone:
+                            peer.control(self.state(peer))
                 elif kind == events.Removed.KIND:
                     peer.close(CloseCode.REMOVED)
                 elif kind == events.Left.KIND:
                     peer.close(CloseCode.NOT_IN_MEETING)
+            if everyone:
+                self.push_state()
+
+    def _presenter_moved(self, kind: str, data: dict[str, Any]) -> bool:
+        """Whether a meeting event changes who presents, as the stage has it."""
+        current = (self.board.get("stage") or {}).get("presenter")
+        person = data.get("id")
+        if kind in (events.Joined.KIND, events.Updated.KIND):
+            return bool(data.get("presenter")) != (current == person)
+        if kind in (events.Left.KIND, events.Removed.KIND):
+            return current == person
+        return False
 
     # Telling the browsers
 
@@ -614,6 +647,7 @@ class SharedRooms:
             async with self.database() as db:
                 row = await service.member(db=db, claims=claims)
                 role, display_name = row.role, row.display_name
+                presenting = await service.presents(db=db, claims=claims)
         except ParleyError as refusal:
             message = i18n.gettext(refusal.message, **refusal.params)
             payload = {"type": "error", "code": refusal.code, "message": message}
@@ -629,7 +663,7 @@ class SharedRooms:
             with contextlib.suppress(Exception):
                 await websocket.close(code=1011)
             return
-        peer = Peer(websocket, room, claims, role, display_name)
+        peer = Peer(websocket, room, claims, role, display_name, presenting)
         room.attach(peer)
         peer.control(room.state(peer))
         writer = asyncio.create_task(write_outbox(websocket, peer.outbox, lambda: peer.close_code))

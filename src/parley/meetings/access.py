@@ -4,7 +4,8 @@ A join token (`JoinClaims`) says who entered which meeting of a room; these chec
 against the database at the moment of the action: the meeting is still the one the token
 was issued for and still open, the person is still in it (not removed, not gone), and for
 moderation, their row says moderator (a promotion lasts; the token's role is where they
-started).
+started). Presenting (the stage, the whiteboard, the shared video) is for the one participant
+the room names as its meeting's presenter, moderator or not.
 """
 
 from __future__ import annotations
@@ -53,4 +54,20 @@ async def moderator(db: AsyncSession, claims: JoinClaims) -> RoomParticipant:
     found = await actor(db, claims)
     if found.role != "moderator":
         raise Refused(N_("Only moderators may do this."), code="not_moderator")
+    return found
+
+
+NOT_PRESENTER = N_("Only the presenter can do this. A moderator can make you the presenter.")
+
+
+def require_presenter(room: Room, row: RoomParticipant) -> None:
+    """Refuse unless `row` is the participant presenting in the room's meeting."""
+    if room.presenter != row.participant_id:
+        raise Refused(NOT_PRESENTER, code="not_presenter")
+
+
+async def presenter(db: AsyncSession, claims: JoinClaims, room: Room) -> RoomParticipant:
+    """The token's participant, while they are in its meeting as its presenter."""
+    found = await actor(db, claims)
+    require_presenter(room, found)
     return found

@@ -62,6 +62,9 @@ class ParticipantView(BaseModel):
     screen: bool
     # When they raised their hand (ISO 8601), or None.
     hand: str | None
+    # The one person of the meeting who presents (slides, whiteboard, shared video); not
+    # necessarily a moderator (see `parley.meetings.service`).
+    presenter: bool
 
 
 class Joined(ParticipantView, Event):
@@ -69,8 +72,8 @@ class Joined(ParticipantView, Event):
 
 
 class Updated(ParticipantView, Event):
-    """A participant's state or role changed; `by` is the moderator who muted them (their
-    page then turns its microphone off)."""
+    """A participant's state or role changed, or they began or stopped presenting; `by` is
+    the moderator who muted them (their page then turns its microphone off)."""
 
     KIND = "updated"
     OPTIONAL = frozenset({"by"})
@@ -207,6 +210,20 @@ class Video(Event):
     video: dict[str, Any] | None
 
 
+# How a moderator may lay every page out: everyone's video alike, the person speaking large,
+# or the stage (slides, whiteboard) large.
+LayoutName = Literal["grid", "speaker", "presentation"]
+
+
+class Layout(Event):
+    """A moderator chose the layout of every page (None: each page chooses again). Kept for
+    the meeting: it is in the snapshot too."""
+
+    KIND = "layout"
+
+    layout: LayoutName | None
+
+
 class Media(Event):
     """The meeting's media moved to a media server node: pages move theirs there."""
 
@@ -239,6 +256,7 @@ EVENTS: dict[str, type[Event]] = {
         PollResults,
         PollClosed,
         Video,
+        Layout,
         Media,
         Gap,
     )

@@ -10,7 +10,13 @@ From the browser (validated here; anything else gets an `error` and changes noth
 - Moderators only: `mod.mute {target}`, `mod.mute_all`, `mod.remove {target, ban}`,
   `mod.promote {target}`, `mod.demote {target}`, `mod.admit {entry}`, `mod.refuse {entry}`,
   `mod.lock {chat?, private_chat?, microphone?, camera?, screen?}`, `mod.lower_hands`,
-  `mod.end`, `chat.clear`.
+  `mod.end`, `chat.clear`;
+  `mod.presenter {target}`: participant `target` of the meeting (a moderator or not, the
+  sender themself too) presents from now on; `updated` events follow for the former
+  presenter and the new one (each participant view has `presenter`);
+  `mod.layout {layout}`: every page takes layout "grid", "speaker" or "presentation", or
+  (null) chooses its own again; a numbered `layout {layout}` event, kept until the meeting
+  ends (`layout` in `welcome`). From anyone else: `error` `not_moderator`.
 - `signal {to, description?, candidate?, streams?, session?, to_session?}`: WebRTC
   signalling for participant `to` of the same meeting (an SDP offer or answer, or an ICE
   candidate; `streams` names the sender's media streams `camera` or `screen`; the session
@@ -18,18 +24,22 @@ From the browser (validated here; anything else gets an `error` and changes noth
 - Polls: `poll.start {question, kind, options, multiple, anonymous, members_only}`
   (moderators), `poll.answer {poll, choices?, text?}` (once per member account or guest
   identity; members only when the poll says so), `poll.close {poll, publish}` (moderators).
-- Shared video (moderators): `video.share {url}`, `video.control {playing, position, rate}`,
-  `video.stop`.
+- Shared video (the presenter): `video.share {url}`, `video.control {playing, position,
+  rate}`, `video.stop`. From anyone else, moderators included: `error` `not_presenter`.
+  The presenter also moves the stage and draws on the board (`parley.documents.protocol`).
 - `reaction {emoji}`: a short-lived reaction from a fixed set (`REACTIONS`), shown to all.
 - `ping`.
 
 From the server:
-- `welcome {version, you, last_event, participants, chat, locks, waiting?}`: the snapshot,
-  after `hello` (or after a gap too large to replay).
+- `welcome {version, you, last_event, participants, chat, locks, video, layout, media,
+  server_time, polls…}`: the snapshot, after `hello` (or after a gap too large to replay).
+  `you` and each of `participants` is a participant view (`parley.meetings.events.
+  ParticipantView`: id, name, role, guest, muted, camera, screen, hand, presenter); `layout`
+  is the one a moderator pushed, or null.
 - `event {id, kind, data}`: a numbered change; ids grow by one per room, so a client knows
   what it missed. Each kind and its `data` is a model of `parley.meetings.events` (joined,
-  updated, left, removed, chat, chat.cleared, locks, hands.lowered, poll.*, video, media,
-  and `none` for an event this participant may not see).
+  updated, left, removed, chat, chat.cleared, locks, hands.lowered, poll.*, video, layout,
+  media, and `none` for an event this participant may not see).
 - `signal {from, description?, candidate?, streams?, session?, to_session?}`: signalling
   from participant `from`.
 - `reaction {from, emoji}`: someone reacted (not numbered, not kept).
@@ -56,6 +66,7 @@ from pydantic import (
 )
 
 from parley.deps import ID_MAX
+from parley.meetings.events import LayoutName
 
 PROTOCOL_VERSION = 1
 # A message larger than this is refused unread: an SDP offer with camera and screen (several
@@ -171,6 +182,17 @@ class ModLock(_Message):
     microphone: bool | None = None
     camera: bool | None = None
     screen: bool | None = None
+
+
+class ModPresenter(_Message):
+    type: Literal["mod.presenter"]
+    target: ParticipantId
+
+
+class ModLayout(_Message):
+    type: Literal["mod.layout"]
+    # Required, null included: a message without it is a mistake, not "each page chooses".
+    layout: LayoutName | None
 
 
 class ModLowerHands(_Message):
@@ -306,6 +328,8 @@ ClientMessage = Annotated[
     | ModAdmit
     | ModRefuse
     | ModLock
+    | ModPresenter
+    | ModLayout
     | ModLowerHands
     | ModEnd
     | ChatClear

@@ -222,6 +222,16 @@ async def lock(ctx: Context, msg: protocol.ModLock) -> None:
     await service.lock(db=ctx.db, bus=ctx.bus, claims=ctx.claims, locks=locks)
 
 
+@on(protocol.ModPresenter)
+async def hand_presenter(ctx: Context, msg: protocol.ModPresenter) -> None:
+    await service.set_presenter(db=ctx.db, bus=ctx.bus, claims=ctx.claims, target=msg.target)
+
+
+@on(protocol.ModLayout)
+async def push_layout(ctx: Context, msg: protocol.ModLayout) -> None:
+    await service.set_layout(db=ctx.db, bus=ctx.bus, claims=ctx.claims, layout=msg.layout)
+
+
 @on(protocol.ModLowerHands)
 async def lower_hands(ctx: Context, msg: protocol.ModLowerHands) -> None:
     await service.lower_hands(db=ctx.db, bus=ctx.bus, claims=ctx.claims)
@@ -247,6 +257,9 @@ async def close_poll(ctx: Context, msg: protocol.PollClose) -> None:
     await polls.close(
         db=ctx.db, bus=ctx.bus, claims=ctx.claims, poll_id=msg.poll, publish=msg.publish
     )
+
+
+# The presenter (shared_video checks it)
 
 
 @on(protocol.VideoShare)

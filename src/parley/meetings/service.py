@@ -3,6 +3,12 @@
 Every change is written with a numbered event in one transaction, then published on the
 room's bus channel after the commit; every process's hub passes it to its own sockets.
 Rights come from the participant's row (a promotion lasts), never from the message.
+
+One participant at a time presents (`Room.presenter`): they move the stage, draw on a closed
+whiteboard and drive the shared video. A moderator who comes into a meeting nobody presents in
+(joining, or promoted) presents; when the presenter leaves or is removed, the moderator who
+has been in the meeting longest does, else nobody. A moderator may hand the role to anyone in
+the meeting (`set_presenter`); a demotion leaves it where it is, so a participant may present.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ CHAT_HISTORY = 200
 MAX_REPLAY = 400
 
 
-def participant_view(row: RoomParticipant) -> dict[str, Any]:
+def participant_view(row: RoomParticipant, room: Room) -> dict[str, Any]:
+    """A participant of `room`'s meeting as `events.ParticipantView` has them."""
     return {
         "id": row.participant_id,
         "name": row.display_name,
@@ -47,6 +54,7 @@ def participant_view(row: RoomParticipant) -> dict[str, Any]:
         "camera": row.camera,
         "screen": row.screen,
         "hand": row.hand_raised_at.isoformat() if row.hand_raised_at else None,
+        "presenter": room.presenter == row.participant_id,
     }
 
 
@@ -123,7 +131,9 @@ async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomPart
         )
         db.add(row)
         await db.flush()
-        await changes.add(events.Joined(**participant_view(row)))
+        if row.role == "moderator" and await _lock_presenter(db, room) is None:
+            room.presenter = row.participant_id
+        await changes.add(events.Joined(**participant_view(row, room)))
     else:
         row.connections += 1
         row.last_seen_at = now
@@ -151,6 +161,7 @@ async def leave(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
     await db.delete(row)
     changes = Changes(db, claims.room_id)
     await changes.add(events.Left(id=claims.participant_id))
+    await _hand_over(db, changes, row)
     await changes.commit(bus)
 
 
@@ -201,6 +212,7 @@ async def sweep(*, db: AsyncSession, bus: Bus, stale_after: timedelta) -> int:
             continue
         changes = Changes(db, row.room_id)
         await changes.add(events.Left(id=row.participant_id))
+        await _hand_over(db, changes, row)
         await changes.commit(bus)
         removed += 1
     return removed
@@ -242,11 +254,12 @@ async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
     return {
         "type": "welcome",
         "last_event": room.event_seq,
-        "you": participant_view(me),
-        "participants": [participant_view(p) for p in participants],
+        "you": participant_view(me, room),
+        "participants": [participant_view(p, room) for p in participants],
         "chat": [chat_view(m) for m in reversed(chat)],
         "locks": dict(room.locks or {}),
         "video": current_video(room),
+        "layout": room.layout,
         "media": {"transport": "sfu" if uses_sfu(room) else "mesh"},
         "server_time": time.time(),
     }
@@ -320,7 +333,7 @@ async def set_hand(*, db: AsyncSession, bus: Bus, claims: JoinClaims, raised: bo
         return
     me.hand_raised_at = utcnow() if raised else None
     changes = Changes(db, room.id)
-    await changes.add(events.Updated(**participant_view(me)))
+    await changes.add(events.Updated(**participant_view(me, room)))
     await changes.commit(bus)
 
 
@@ -348,7 +361,7 @@ async def update_state(
         if value is not None:
             setattr(me, name, value)
     changes = Changes(db, room.id)
-    await changes.add(events.Updated(**participant_view(me)))
+    await changes.add(events.Updated(**participant_view(me, room)))
     await changes.commit(bus)
 
 
@@ -406,7 +419,7 @@ async def mute_in(*, db: AsyncSession, bus: Bus, room: Room, target: str | None,
     for row in rows:
         row.muted = True
         # `by`: the participant's browser turns its microphone off when someone else did this.
-        await changes.add(events.Updated(**participant_view(row), by=by))
+        await changes.add(events.Updated(**participant_view(row, room), by=by))
     await changes.commit(bus)
     return len(rows)
 
@@ -420,8 +433,70 @@ async def set_role(
     if role == "participant" and row.participant_id == f"u{room.owner_id}":
         raise Forbidden(N_("The room's owner always moderates it."), code="owner_stays")
     row.role = role
+    if role == "moderator" and await _lock_presenter(db, room) is None:
+        room.presenter = row.participant_id
     changes = Changes(db, room.id)
-    await changes.add(events.Updated(**participant_view(row)))
+    await changes.add(events.Updated(**participant_view(row, room)))
+    await changes.commit(bus)
+
+
+async def set_presenter(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str) -> None:
+    """A moderator makes `target` (themself or anyone in the meeting) the presenter."""
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
+    row = await _target(db, room, target)
+    before = await _lock_presenter(db, room)
+    if before == row.participant_id:
+        return
+    room.presenter = row.participant_id
+    changes = Changes(db, room.id)
+    previous = None if before is None else await access.row(db, room.id, before)
+    if previous is not None and previous.meeting_number == room.meeting_number:
+        await changes.add(events.Updated(**participant_view(previous, room)))
+    await changes.add(events.Updated(**participant_view(row, room)))
+    await changes.commit(bus)
+
+
+async def _lock_presenter(db: AsyncSession, room: Room) -> str | None:
+    """The room's presenter, read again with its row locked until the commit (on PostgreSQL;
+    SQLite has one writer at a time): two changes of presenter happen one after the other."""
+    await db.refresh(room, ["presenter"], with_for_update=True)
+    return room.presenter
+
+
+async def _hand_over(db: AsyncSession, changes: Changes, gone: RoomParticipant) -> None:
+    """`gone` left the meeting (their row is deleted): if they presented, the moderator who
+    has been in the meeting longest presents now, else nobody."""
+    room = await db.get(Room, gone.room_id)
+    if room is None or room.meeting_number != gone.meeting_number:
+        return
+    if await _lock_presenter(db, room) != gone.participant_id:
+        return
+    successor = await db.scalar(
+        select(RoomParticipant)
+        .where(
+            RoomParticipant.room_id == room.id,
+            RoomParticipant.meeting_number == room.meeting_number,
+            RoomParticipant.role == "moderator",
+            RoomParticipant.participant_id != gone.participant_id,
+        )
+        .order_by(RoomParticipant.joined_at, RoomParticipant.id)
+        .limit(1)
+    )
+    room.presenter = None if successor is None else successor.participant_id
+    if successor is not None:
+        await changes.add(events.Updated(**participant_view(successor, room)))
+
+
+async def set_layout(
+    *, db: AsyncSession, bus: Bus, claims: JoinClaims, layout: events.LayoutName | None
+) -> None:
+    """A moderator lays every page out alike (None: each page chooses again)."""
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
+    room.layout = layout
+    changes = Changes(db, room.id)
+    await changes.add(events.Layout(layout=layout))
     await changes.commit(bus)
 
 
@@ -458,6 +533,7 @@ async def remove_from(*, db: AsyncSession, bus: Bus, room: Room, target: str, ba
     await db.delete(row)
     changes = Changes(db, room.id)
     await changes.add(events.Removed(id=target, ban=ban))
+    await _hand_over(db, changes, row)
     await changes.commit(bus)
 
 
@@ -481,7 +557,9 @@ async def lock(*, db: AsyncSession, bus: Bus, claims: JoinClaims, locks: dict[st
             )
         ).all():
             row.muted = True
-            await changes.add(events.Updated(**participant_view(row), by=claims.participant_id))
+            await changes.add(
+                events.Updated(**participant_view(row, room), by=claims.participant_id)
+            )
     await changes.commit(bus)
 
 

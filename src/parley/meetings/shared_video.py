@@ -1,8 +1,9 @@
-"""The video a presenter shares in a meeting: everyone's player follows theirs.
+"""The video the presenter shares in a meeting: everyone's player follows theirs.
 
 The room keeps where the video stood and when (`position` seconds at server time `at`,
 `playing`, `rate`): any page computes where it is now, so a late joiner starts at the right
-place, and every page corrects its drift against it.
+place, and every page corrects its drift against it. Only the meeting's presenter shares,
+drives and stops it (a moderator who does not present is refused too).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ async def share(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, url: str, peertube_hosts: list[str]
 ) -> None:
     room = await access.current_room(db, claims)
-    me = await access.moderator(db, claims)
+    me = await access.presenter(db, claims, room)
     found = video_links.parse(url, peertube_hosts=peertube_hosts)
     room.video = {
         **found,
@@ -43,7 +44,7 @@ async def control(
     *, db: AsyncSession, bus: Bus, claims: JoinClaims, playing: bool, position: float, rate: float
 ) -> None:
     room = await access.current_room(db, claims)
-    await access.moderator(db, claims)
+    await access.presenter(db, claims, room)
     shown = current_video(room)
     if shown is None:
         return
@@ -59,7 +60,7 @@ async def control(
 
 async def stop(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
     room = await access.current_room(db, claims)
-    await access.moderator(db, claims)
+    await access.presenter(db, claims, room)
     room.video = None
     await _publish(db, bus, room.id, None)
 

@@ -30,6 +30,10 @@ class Room(Base):
     locks: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
     # The video a presenter shares in the meeting (see parley.meetings.shared_video), or None.
     video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The participant presenting in the meeting (one at a time), and the layout a moderator
+    # chose for every page (parley.meetings.service); both end with the meeting.
+    presenter: Mapped[str | None] = mapped_column(String(40))
+    layout: Mapped[str | None] = mapped_column(String(20))
     # The meeting whose media go through the SFU (Janus), and the node it is on; for any
     # other meeting number the room's media are peer to peer.
     sfu_meeting: Mapped[int | None] = mapped_column(Integer)

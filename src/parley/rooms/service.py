@@ -312,6 +312,8 @@ async def open_room(*, db: AsyncSession, bus: Bus, actor: User, room: Room) -> R
     room.is_open = True
     room.meeting_number += 1
     room.opened_at = utcnow()
+    room.presenter = None
+    room.layout = None
     # Removals and bans are for the meeting they were made in.
     await db.execute(delete(MeetingRemoval).where(MeetingRemoval.room_id == room.id))
     await db.commit()
@@ -326,6 +328,9 @@ async def close_room(*, db: AsyncSession, bus: Bus, actor: User | None, room: Ro
     if not room.is_open:
         return room
     room.is_open = False
+    # The presenter and the pushed layout are the meeting's.
+    room.presenter = None
+    room.layout = None
     await db.execute(delete(RoomParticipant).where(RoomParticipant.room_id == room.id))
     await db.execute(delete(WaitingEntry).where(WaitingEntry.room_id == room.id))
     await db.commit()
