@@ -364,6 +364,7 @@ PAGES: dict[str, Visit] = {
     "meeting-moderator-tools": _moderator_with_tools,
     "meeting-poll-dialog": _moderator_dialog("#start-poll", "#poll-dialog"),
     "meeting-invite-dialog": _moderator_dialog("#invite-button", "#invite-dialog"),
+    "meeting-settings-dialog": _moderator_dialog("#settings-button", "#settings-dialog"),
     "meeting-left-guest": _guest_left,
     "login-refused": _login_refused,
     "signup-refused": _signup_refused,
