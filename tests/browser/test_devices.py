@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot, wait_until
+from tests.browser import test_sfu
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, page_opener, screenshot, wait_until
 from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
+from tests.janus import JanusProcess, Namespace
 
 OTHER_CAMERA = "fake_device_2"
 THREE_CAMERAS = [
@@ -99,8 +101,10 @@ def keeps_receiving(page: Page, other: str, what: str) -> None:
     before = received(page, other)
     try:
         wait_until(
-            lambda: received(page, other)["frames"] > before["frames"] + 20
-            and received(page, other)["audio"] > before["audio"] + 20,
+            lambda: (
+                received(page, other)["frames"] > before["frames"] + 20
+                and received(page, other)["audio"] > before["audio"] + 20
+            ),
             what,
         )
     except AssertionError:
@@ -156,7 +160,9 @@ def test_devices_change_in_the_meeting_without_renegotiating_and_the_choices_sta
     camera.select_option(label=other_camera)
     wait_until(lambda: ada.evaluate(SENDING)["camera"] == other_camera, "the other camera sent")
     keeps_receiving(bea, ada_id, "Bea to go on receiving Ada's video and sound")
-    expect(camera).to_have_value(ada.evaluate("() => window.parleyMedia.local.cam.getSettings().deviceId"))
+    expect(camera).to_have_value(
+        ada.evaluate("() => window.parleyMedia.local.cam.getSettings().deviceId")
+    )
 
     # And another microphone.
     microphone = dialog.get_by_label("Microphone to use")
@@ -181,10 +187,12 @@ def test_devices_change_in_the_meeting_without_renegotiating_and_the_choices_sta
     speaker_id = speaker.locator("option").last.get_attribute("value")
     speaker.select_option(speaker_id)
     wait_until(
-        lambda: ada.locator(f'#remote-audio audio[data-participant="{bea_id}"]').evaluate(
-            "a => a.sinkId"
-        )
-        == speaker_id,
+        lambda: (
+            ada.locator(f'#remote-audio audio[data-participant="{bea_id}"]').evaluate(
+                "a => a.sinkId"
+            )
+            == speaker_id
+        ),
         "Bea's sound on the chosen speaker",
     )
 
@@ -252,3 +260,138 @@ def test_the_settings_speak_french(new_page: Callable[..., Page], server: Parley
     expect(dialog.get_by_label("Réduire la qualité vidéo (économie de données)")).to_be_visible()
     dialog.get_by_role("button", name="Fermer").click()
     expect(dialog).to_be_hidden()
+
+
+# Through the SFU: the publisher's connection and what this page receives of each other.
+PUBLISHED = """async () => {
+    const publisher = window.parleyMedia.transport.publisher;
+    const sender = publisher.senders.camera;
+    return {
+        sdp: publisher.pc.localDescription.sdp,
+        camera: sender.track && sender.track.label,
+        audio: publisher.senders.audio.track && publisher.senders.audio.track.label,
+        maxBitrates: sender.getParameters().encodings.map((e) => e.maxBitrate),
+        captured: sender.track && sender.track.getSettings().width,
+    };
+}"""
+
+SFU_RECEIVED = """async () => {
+    const transport = window.parleyMedia.transport;
+    const result = {};
+    if (!transport.subscriber) return result;
+    const byMid = new Map((transport.subscriber.streams || []).map((s) => [s.mid, s]));
+    for (const stats of (await transport.subscriber.pc.getStats()).values()) {
+        if (stats.type !== "inbound-rtp") continue;
+        const stream = byMid.get(stats.mid);
+        const feed = stream && transport.feeds.get(stream.feed_id);
+        if (!feed) continue;
+        const totals = (result[feed.participant] ||= {frames: 0, audio: 0, width: 0});
+        if (stats.kind === "video") Object.assign(totals, {
+            frames: totals.frames + (stats.framesDecoded || 0), width: stats.frameWidth || 0,
+        });
+        else totals.audio += stats.packetsReceived || 0;
+    }
+    return result;
+}"""
+
+# The SFU tests' Janus in a network namespace, with a Parley beside it.
+namespace = test_sfu.namespace
+sfu = test_sfu.sfu
+sfu_env = test_sfu.sfu_env
+
+# Records the simulcast layers a page asks Janus for, from now on (`window.layersAsked`).
+WATCH_LAYERS = """() => {
+    const transport = window.parleyMedia.transport;
+    const session = transport.session;
+    const message = session.message.bind(session);
+    window.layersAsked = [];
+    session.message = (handle, body, jsep) => {
+        if (body.request === "configure" && handle === transport.subscriber.handle) {
+            window.layersAsked.push(body.streams.map((s) => s.substream));
+        }
+        return message(handle, body, jsep);
+    };
+}"""
+
+
+@pytest.fixture(scope="module")
+def ns_browser(
+    playwright: Playwright, namespace: Namespace, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    wrapper = namespace.chromium_wrapper(tmp_path_factory.mktemp("chromium"), CHROMIUM)
+    chromium = playwright.chromium.launch(executable_path=wrapper, args=THREE_CAMERAS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def ns_page(
+    ns_browser: Browser, sfu: tuple[ParleyServer, JanusProcess]
+) -> Iterator[Callable[..., Page]]:
+    with page_opener(ns_browser, sfu[0].url, timeout_ms=15_000) as open_page:
+        yield open_page
+
+
+def sfu_received(page: Page, other: str) -> dict[str, int]:
+    got: dict[str, dict[str, int]] = page.evaluate(SFU_RECEIVED)
+    return got.get(other, {"frames": 0, "audio": 0, "width": 0})
+
+
+@pytest.mark.parametrize("sfu_env", [{"PARLEY_SFU_THRESHOLD": "2"}])
+def test_through_the_sfu_the_camera_changes_in_place_and_the_data_saver_takes_the_low_layer(
+    ns_page: Callable[..., Page], sfu: tuple[ParleyServer, JanusProcess]
+) -> None:
+    server, _janus = sfu
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = ns_page()
+    link = open_new_room(ada, "Big room")
+    ada.goto(link)
+    join_meeting(ada)
+    bea = arrive_as_guest(ns_page, link, "Bea")
+    join_meeting(bea)
+    ada_id, bea_id = my_id(ada), my_id(bea)
+    for page in (ada, bea):
+        wait_until(lambda page=page: page.evaluate("() => window.parleyMedia.mode") == "sfu", "SFU")
+    wait_until(lambda: sfu_received(bea, ada_id)["frames"] > 10, "Bea to receive Ada", 30)
+    wait_until(lambda: sfu_received(ada, bea_id)["frames"] > 10, "Ada to receive Bea", 30)
+    published = ada.evaluate(PUBLISHED)
+
+    ada.get_by_role("button", name="Settings").click()
+    dialog = ada.get_by_role("dialog", name="Settings")
+    dialog.get_by_label("Camera to use").select_option(label=OTHER_CAMERA)
+    wait_until(lambda: ada.evaluate(PUBLISHED)["camera"] == OTHER_CAMERA, "the other camera sent")
+    microphone = dialog.get_by_label("Microphone to use")
+    other_microphone = next(
+        label
+        for label in microphone.locator("option").all_inner_texts()
+        if label and label != published["audio"]
+    )
+    microphone.select_option(label=other_microphone)
+    wait_until(lambda: ada.evaluate(PUBLISHED)["audio"] == other_microphone, "the other mic")
+    before = sfu_received(bea, ada_id)
+    wait_until(
+        lambda: (
+            sfu_received(bea, ada_id)["frames"] > before["frames"] + 20
+            and sfu_received(bea, ada_id)["audio"] > before["audio"] + 20
+        ),
+        "Bea to go on receiving Ada through Janus",
+    )
+    assert ada.evaluate(PUBLISHED)["sdp"] == published["sdp"]  # the same publication
+
+    # The data saver: lower layers sent, and Bea's video asked for in its low layer. (The
+    # Janus of these tests, 1.1.2, answers "configured" but keeps relaying the layer chosen
+    # at first: what Ada receives is not checked.)
+    ada.evaluate(WATCH_LAYERS)
+    dialog.get_by_label("Lower video quality (data saver)").check()
+    wait_until(lambda: ada.evaluate(PUBLISHED)["captured"] <= 480, "a smaller capture")
+    assert max(ada.evaluate(PUBLISHED)["maxBitrates"]) <= 300_000
+    wait_until(
+        lambda: ada.evaluate("() => window.layersAsked.at(-1)") == [0],
+        "Ada to ask Janus for Bea's low layer",
+    )
+    before = sfu_received(bea, ada_id)
+    wait_until(
+        lambda: sfu_received(bea, ada_id)["frames"] > before["frames"] + 20,
+        "Bea to go on seeing Ada",
+    )
+    assert ada.evaluate(PUBLISHED)["sdp"] == published["sdp"]
