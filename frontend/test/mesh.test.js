@@ -42,3 +42,14 @@ describe("the screen's encoding", () => {
     for (let peers = 1; peers < 12; peers += 1) assert.ok(screenEncoding(peers).maxBitrate >= cameraEncoding(peers).maxBitrate);
   });
 });
+
+describe("the data saver", () => {
+  test("caps each copy of the camera lower, whatever the size of the meeting", () => {
+    for (let peers = 1; peers < 8; peers += 1) {
+      const saving = cameraEncoding(peers, { dataSaver: true });
+      assert.ok(saving.maxBitrate <= 150_000);
+      assert.ok(saving.maxBitrate <= cameraEncoding(peers).maxBitrate);
+      assert.equal(saving.scaleResolutionDownBy, cameraEncoding(peers).scaleResolutionDownBy);
+    }
+  });
+});

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { chooseStreams } from "../src/media/sfu.js";
+import { cameraLayer, chooseStreams, simulcastLayers } from "../src/media/sfu.js";
 
 // A meeting where each of `people` publishes a camera (audio mid "a", video mid "v") and
 // `sharing` also publish a screen (video mid "s"); publisher ids are 1, 2, 3…
@@ -107,5 +107,28 @@ describe("the SFU's choice of streams", () => {
   test("a feed without streams (all disabled) adds nothing", () => {
     const feeds = new Map([[1, { participant: "a", kind: "camera", streams: [] }]]);
     assert.deepEqual(received(feeds), []);
+  });
+});
+
+describe("the camera's simulcast layers and the one received", () => {
+  test("the data saver sends every layer at a lower bitrate, the same sizes", () => {
+    const usual = simulcastLayers();
+    const saving = simulcastLayers({ dataSaver: true });
+    assert.deepEqual(saving.map((l) => l.rid), ["l", "m", "h"]);
+    for (const [index, layer] of saving.entries()) {
+      assert.ok(layer.maxBitrate < usual[index].maxBitrate, layer.rid);
+      assert.equal(layer.scaleResolutionDownBy, usual[index].scaleResolutionDownBy);
+    }
+  });
+
+  test("few videos or the pinned one come large, many smaller", () => {
+    assert.equal(cameraLayer({ pinned: false, shown: 2 }), 2);
+    assert.equal(cameraLayer({ pinned: true, shown: 9 }), 2);
+    assert.equal(cameraLayer({ pinned: false, shown: 4 }), 1);
+    assert.equal(cameraLayer({ pinned: false, shown: 9 }), 0);
+  });
+
+  test("with the data saver every camera comes in the low layer, the pinned one too", () => {
+    assert.equal(cameraLayer({ pinned: true, shown: 1, dataSaver: true }), 0);
   });
 });

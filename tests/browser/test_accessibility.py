@@ -390,6 +390,9 @@ PAGES: dict[str, Visit] = {
         "#more-button", "#shortcuts-button", dialog="#shortcuts-dialog"
     ),
     "meeting-poll-dialog": _moderator_dialog("#polls-button", "#start-poll", dialog="#poll-dialog"),
+    "meeting-settings-dialog": _moderator_dialog(
+        "#more-button", "#settings-button", dialog="#settings-dialog"
+    ),
     "meeting-invite-dialog": _moderator_dialog(
         "#more-button", "#invite-button", dialog="#invite-dialog"
     ),

@@ -6,6 +6,7 @@ import { element, icon } from "../dom.js";
 import { checkConnectivity } from "./connectivity.js";
 import { LocalMedia, meter } from "./local.js";
 import { MeshTransport } from "./mesh.js";
+import { SettingsDialog } from "./settings.js";
 import { SfuTransport } from "./sfu.js";
 
 const TALKING_LEVEL = 0.04;
@@ -67,6 +68,7 @@ export class Media {
       this.renderButtons();
       this.renderTiles();
     });
+    this.settingsDialog = new SettingsDialog({ media: this });
   }
 
   // The pre-join screen, unless this tab was already in the meeting (a reload): then straight in.
@@ -731,5 +733,53 @@ export class Media {
     sessionStorage.removeItem(this.sessionKey);
     if (this.transport) this.transport.close();
     this.local.stopAll();
+  }
+
+  // Settings inside the meeting (settings.js). A device changed here replaces the track in
+  // place on every connection (replaceTrack): nobody renegotiates. Choices are remembered.
+
+  // Use this camera; if the camera is on, the others see the new one at once.
+  async changeCamera(deviceId) {
+    try {
+      await this.local.useCamera(deviceId);
+    } finally {
+      this.report(); // a camera that failed to start is off now
+    }
+  }
+
+  async changeMicrophone(deviceId) {
+    try {
+      await this.local.useMicrophone(deviceId);
+    } finally {
+      this.report();
+    }
+  }
+
+  changeSpeaker(deviceId) {
+    this.local.remember({ speakerId: deviceId || null });
+    this.applySpeaker();
+  }
+
+  // Show or hide my own video tile (the others still see it).
+  setSelfView(shown) {
+    this.local.remember({ selfView: shown });
+    this.applyView();
+  }
+
+  // Show my own video as in a mirror (the others always see it the right way round).
+  setMirror(on) {
+    this.local.remember({ mirror: on });
+    this.applyView();
+  }
+
+  // Send less video (a smaller capture, lower bitrates) and, through the SFU, receive less.
+  async setDataSaver(on) {
+    await this.local.setDataSaver(on);
+  }
+
+  // The self-view choices as attributes of the meeting's root, for the style sheet.
+  applyView() {
+    this.root.dataset.selfView = this.local.choices.selfView === false ? "hidden" : "shown";
+    this.root.dataset.mirror = this.local.choices.mirror === false ? "off" : "on";
   }
 }

@@ -5,13 +5,16 @@ import { _ } from "../i18n.js";
 const CHOICES_KEY = "parley.media";
 // Sent at most this size: a mesh sends one copy per person, so a full HD camera would not do.
 const CAMERA_CONSTRAINTS = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24, max: 30 } };
+// The data saver: a quarter of the pixels, at a frame rate still fine for a face.
+const DATA_SAVER_CONSTRAINTS = { width: { ideal: 480 }, height: { ideal: 270 }, frameRate: { ideal: 15, max: 15 } };
 const AUDIO_CONSTRAINTS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+const DEFAULT_CHOICES = { micOn: true, camOn: true, selfView: true, mirror: true, dataSaver: false };
 
 function loadChoices() {
   try {
-    return { micOn: true, camOn: true, ...JSON.parse(localStorage.getItem(CHOICES_KEY) || "{}") };
+    return { ...DEFAULT_CHOICES, ...JSON.parse(localStorage.getItem(CHOICES_KEY) || "{}") };
   } catch {
-    return { micOn: true, camOn: true };
+    return { ...DEFAULT_CHOICES };
   }
 }
 
@@ -110,20 +113,42 @@ export class LocalMedia {
     if (track) this.camera.addTrack(track);
   }
 
-  // Open the microphone (with the chosen device); throws with a readable message.
-  async startMic() {
-    const deviceId = this.choices.micId ? { exact: this.choices.micId } : undefined;
+  cameraConstraints() {
+    return this.choices.dataSaver ? DATA_SAVER_CONSTRAINTS : CAMERA_CONSTRAINTS;
+  }
+
+  // A new track from the chosen device of `kind` ("audio" or "video"); throws with a readable
+  // message. It replaces the one in use in place: the senders carry it on by replaceTrack.
+  async _capture(kind) {
+    const key = kind === "audio" ? "micId" : "camId";
+    const chosen = this.choices[key];
+    const base = kind === "audio" ? AUDIO_CONSTRAINTS : this.cameraConstraints();
+    const open = () => navigator.mediaDevices.getUserMedia({ [kind]: { ...base, deviceId: chosen ? { exact: chosen } : undefined } });
     let stream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: { ...AUDIO_CONSTRAINTS, deviceId } });
+      stream = await open();
     } catch (error) {
-      if (deviceId && error.name === "OverconstrainedError") {
-        this.remember({ micId: null }); // the remembered device is gone: take the default
-        return this.startMic();
+      if (chosen && error.name === "OverconstrainedError") {
+        this.remember({ [key]: null }); // the remembered device is gone: take the default
+        return this._capture(kind);
       }
-      throw mediaError(error, "microphone");
+      const inUse = kind === "audio" ? this.mic : this.cam;
+      if (!inUse || error.name !== "NotReadableError") throw mediaError(error, kind === "audio" ? "microphone" : "camera");
+      // Some systems open one camera (or microphone) at a time: let go of it, then try again.
+      this._replace(kind, null);
+      this.changed();
+      try {
+        stream = await open();
+      } catch (again) {
+        throw mediaError(again, kind === "audio" ? "microphone" : "camera");
+      }
     }
-    this._replace("audio", stream.getAudioTracks()[0]);
+    return kind === "audio" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+  }
+
+  // Open the microphone (with the chosen device); throws with a readable message.
+  async startMic() {
+    this._replace("audio", await this._capture("audio"));
     this.remember({ micOn: true });
     this.changed();
   }
@@ -135,18 +160,7 @@ export class LocalMedia {
   }
 
   async startCamera() {
-    const deviceId = this.choices.camId ? { exact: this.choices.camId } : undefined;
-    let stream;
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { ...CAMERA_CONSTRAINTS, deviceId } });
-    } catch (error) {
-      if (deviceId && error.name === "OverconstrainedError") {
-        this.remember({ camId: null });
-        return this.startCamera();
-      }
-      throw mediaError(error, "camera");
-    }
-    const track = stream.getVideoTracks()[0];
+    const track = await this._capture("video");
     track.contentHint = "motion";
     this._replace("video", track);
     this.remember({ camOn: true });
@@ -156,6 +170,31 @@ export class LocalMedia {
   stopCamera() {
     this._replace("video", null);
     this.remember({ camOn: false });
+    this.changed();
+  }
+
+  // Another camera or microphone, chosen in the meeting: the one in use is replaced at once (if
+  // it is on), else the choice waits for the next time it is turned on.
+  async useCamera(deviceId) {
+    this.remember({ camId: deviceId || null });
+    if (this.cam) await this.startCamera();
+  }
+
+  async useMicrophone(deviceId) {
+    this.remember({ micId: deviceId || null });
+    if (this.mic) await this.startMic();
+  }
+
+  // The data saver: the camera captures less (the transports send less of it too).
+  async setDataSaver(on) {
+    this.remember({ dataSaver: on });
+    if (this.cam) {
+      try {
+        await this.cam.applyConstraints(this.cameraConstraints());
+      } catch {
+        await this.startCamera(); // a camera that cannot change its size on the fly
+      }
+    }
     this.changed();
   }
 

@@ -17,8 +17,18 @@ function randomId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// The data saver's ceiling for each copy of the camera (its capture is smaller too: local.js).
+const DATA_SAVER_BITRATE = 150_000;
+
 // What each camera sends, by the number of people it sends to: a mesh uploads one copy each.
-export function cameraEncoding(peers) {
+// The data saver (a person's choice in the settings) caps each copy lower still.
+export function cameraEncoding(peers, { dataSaver = false } = {}) {
+  const encoding = peersEncoding(peers);
+  if (dataSaver) encoding.maxBitrate = Math.min(encoding.maxBitrate, DATA_SAVER_BITRATE);
+  return encoding;
+}
+
+function peersEncoding(peers) {
   if (peers <= 1) return { maxBitrate: 1_200_000, scaleResolutionDownBy: 1 };
   if (peers === 2) return { maxBitrate: 700_000, scaleResolutionDownBy: 1 };
   if (peers <= 3) return { maxBitrate: 450_000, scaleResolutionDownBy: 1.5 };
@@ -141,11 +151,12 @@ class Peer {
 
   encode() {
     const peers = this.transport.peers.size;
+    const dataSaver = Boolean(this.transport.local.choices.dataSaver);
     for (const [role, sender] of Object.entries(this.senders)) {
       if (role === "audio" || !sender.track) continue;
       const parameters = sender.getParameters();
       if (!parameters.encodings || parameters.encodings.length === 0) continue; // not negotiated yet
-      Object.assign(parameters.encodings[0], role === "camera" ? cameraEncoding(peers) : screenEncoding(peers));
+      Object.assign(parameters.encodings[0], role === "camera" ? cameraEncoding(peers, { dataSaver }) : screenEncoding(peers));
       sender.setParameters(parameters).catch(() => {});
     }
   }

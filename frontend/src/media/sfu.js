@@ -25,6 +25,21 @@ const SIMULCAST = [
   { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 400_000 },
   { rid: "h", scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
 ];
+// With the data saver each layer is capped lower (and the camera captures less: local.js).
+const DATA_SAVER_BITRATES = { l: 80_000, m: 150_000, h: 300_000 };
+
+// The camera's simulcast layers as this browser sends them.
+export function simulcastLayers({ dataSaver = false } = {}) {
+  return SIMULCAST.map((layer) => (dataSaver ? { ...layer, maxBitrate: DATA_SAVER_BITRATES[layer.rid] } : { ...layer }));
+}
+
+// Which layer (0 low … 2 high) to receive a camera in: large when few are shown or it is
+// pinned; the lowest with the data saver, whatever the rest.
+export function cameraLayer({ pinned, shown, dataSaver = false }) {
+  if (dataSaver) return 0;
+  if (pinned || shown <= 2) return 2;
+  return shown <= 6 ? 1 : 0;
+}
 
 function transaction() {
   return Array.from(crypto.getRandomValues(new Uint8Array(9)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -333,7 +348,8 @@ export class SfuTransport {
     const { handle, joined } = await this.joinAs(generation, "camera");
     const pc = this.newConnection(generation, handle);
     const audio = pc.addTransceiver("audio", { direction: "sendonly", streams: [this.local.camera] });
-    const video = pc.addTransceiver("video", { direction: "sendonly", streams: [this.local.camera], sendEncodings: SIMULCAST });
+    const video = pc.addTransceiver("video", { direction: "sendonly", streams: [this.local.camera], sendEncodings: simulcastLayers(this.local.choices) });
+    this.dataSaver = Boolean(this.local.choices.dataSaver);
     this.publisher = { handle, pc, id: joined.id, privateId: joined.private_id, senders: { audio: audio.sender, camera: video.sender } };
     this.applyLocal();
     await pc.setLocalDescription(await pc.createOffer());
@@ -377,6 +393,26 @@ export class SfuTransport {
       const track = this.local.track(role);
       if (sender.track !== track) sender.replaceTrack(track).catch(() => {});
     }
+    const dataSaver = Boolean(this.local.choices.dataSaver);
+    if (dataSaver !== this.dataSaver) {
+      // Turned on or off in the settings: less sent, the low layer received (or back).
+      this.dataSaver = dataSaver;
+      this.encode();
+      this.chooseLayers();
+    }
+  }
+
+  // Cap the camera's layers as the data saver says, on the sender as it is (no renegotiation).
+  encode() {
+    const sender = this.publisher.senders.camera;
+    const parameters = sender.getParameters();
+    if (!parameters.encodings || parameters.encodings.length === 0) return;
+    const layers = simulcastLayers(this.local.choices);
+    for (const encoding of parameters.encodings) {
+      const layer = layers.find((l) => l.rid === encoding.rid);
+      if (layer) encoding.maxBitrate = layer.maxBitrate;
+    }
+    sender.setParameters(parameters).catch((error) => console.warn("media server: encoding", error));
   }
 
   // Janus tells of publishers arriving and leaving; the subscription follows.
@@ -551,7 +587,8 @@ export class SfuTransport {
   chooseLayers() {
     if (!this.subscriber) return;
     const videos = (this.subscriber.streams || []).filter((s) => s.type === "video" && this.feeds.get(s.feed_id) && this.feeds.get(s.feed_id).kind === "camera");
-    const layer = (s) => (this.feeds.get(s.feed_id).participant === this.pinned || videos.length <= 2 ? 2 : videos.length <= 6 ? 1 : 0);
+    const dataSaver = Boolean(this.local.choices.dataSaver);
+    const layer = (s) => cameraLayer({ pinned: this.feeds.get(s.feed_id).participant === this.pinned, shown: videos.length, dataSaver });
     const streams = videos.map((s) => ({ mid: s.mid, substream: layer(s) }));
     if (streams.length) this.session.message(this.subscriber.handle, { request: "configure", streams }).catch(() => {});
   }
