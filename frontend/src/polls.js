@@ -1,6 +1,7 @@
 // Polls on the meeting page: the moderator's form and live results, the voters' pop-in,
 // and the published results everyone sees (messages in parley/meetings/protocol.py).
 import { _ } from "./i18n.js";
+import { element as make } from "./dom.js";
 
 const PRESETS = {
   "yes-no": () => [_("Yes"), _("No")],
@@ -9,11 +10,9 @@ const PRESETS = {
   abcd: () => ["A", "B", "C", "D"],
 };
 
+// The page's one DOM helper, in the short form this file uses.
 function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+  return make(tag, { className, text });
 }
 
 // Bars with counts and percentages (of the people who answered).

@@ -4,16 +4,15 @@
 // The presenter's own player drives: its play, pause, seek and rate go to the room.
 import { PeerTubePlayer } from "@peertube/embed-api";
 import { _ } from "./i18n.js";
+import { element as make } from "./dom.js";
 
 const DRIFT_S = 0.5;
 const CHECK_MS = 1000;
 const HEARTBEAT_MS = 5000;
 
+// The page's one DOM helper, in the short form this file uses.
 function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+  return make(tag, { className, text });
 }
 
 // The browser's own player, for video files.

@@ -160,6 +160,7 @@ def test_every_control_has_a_key(new_page: Callable[..., Page], server: ParleySe
     ada.get_by_role("button", name="More", exact=True).focus()
     ada.keyboard.press("Enter")
     expect(ada.get_by_role("menu", name="More")).to_be_visible()
+    expect(ada.get_by_role("menuitemradio", name="Follow the content")).to_be_focused()
     ada.keyboard.press("ArrowDown")
     expect(ada.get_by_role("menuitemradio", name="Grid")).to_be_focused()
     ada.keyboard.press("Escape")
@@ -207,3 +208,49 @@ def test_on_a_phone_video_comes_first_and_panels_are_sheets(
     stage = phone.locator("#stage").bounding_box()
     assert stage is not None and stage["height"] > 390 * 0.6
     screenshot(phone, "room-phone-landscape-en")
+
+
+def test_the_presenter_role_is_handed_over_and_enforced(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    ada, bea = _meeting(new_page, server, "Bea")
+    # The first moderator presents.
+    open_panel(ada, "Participants")
+    ada_row = ada.locator("#participant-list .person", has_text="Ada Lovelace")
+    expect(ada_row.get_by_text("Presenter", exact=True)).to_be_visible()
+    bea.get_by_role("button", name="More", exact=True).click()
+    expect(bea.get_by_role("menuitem", name="Whiteboard")).to_be_hidden()
+    bea.keyboard.press("Escape")
+    # A participant who tries anyway (a hand-made message) is refused by the server.
+    bea.evaluate(
+        "() => window.parleyMedia.send({type: 'video.share', url: 'https://example.org/a.mp4'})"
+    )
+    expect(bea.locator("#meeting-notice")).to_contain_text("Only the presenter can do this.")
+
+    # Ada hands the role to Bea, who now shows the whiteboard; Ada no longer can.
+    ada.get_by_role("button", name="Actions for Bea").click()
+    ada.get_by_role("menuitem", name="Make presenter").click()
+    expect(bea.locator("#meeting-notice")).to_contain_text("You are the presenter now")
+    expect(ada_row.get_by_text("Presenter", exact=True)).to_have_count(0)
+    expect(
+        ada.locator("#participant-list .person", has_text="Bea").get_by_text(
+            "Presenter", exact=True
+        )
+    ).to_be_visible()
+    choose(bea, "More", "Whiteboard")
+    expect(ada.locator("#board")).to_be_visible()
+    expect(ada.locator("#stage")).to_have_attribute("data-layout", "presentation")
+    ada.get_by_role("button", name="More", exact=True).click()
+    expect(ada.get_by_role("menuitem", name="Whiteboard")).to_be_hidden()
+    expect(
+        ada.get_by_role("menuitem", name="Present a document")
+    ).to_be_visible()  # moderators upload
+    ada.keyboard.press("Escape")
+
+    # A moderator sets the layout for everyone.
+    choose(ada, "Moderation", "Grid", "menuitemradio")
+    expect(bea.locator("#stage")).to_have_attribute("data-layout", "grid")
+    expect(bea.get_by_role("button", name="Show the presentation")).to_be_visible()
+    bea.get_by_role("button", name="More", exact=True).click()
+    expect(bea.get_by_role("menuitemradio", name="Grid")).to_be_checked()
+    bea.keyboard.press("Escape")

@@ -4,6 +4,7 @@
 import * as Y from "yjs";
 import { csrfToken } from "../csrf.js";
 import { _ } from "../i18n.js";
+import { element } from "../dom.js";
 import { DocSocket } from "./socket.js";
 
 const ACCEPT = ".pdf,.png,.jpg,.jpeg,.pptx,.odp,.docx,.odt";
@@ -15,21 +16,6 @@ const POINTER_MS = 40;
 const QUIET = new Set(["not_in_meeting", "meeting_ended"]);
 const ERASE_RADIUS = 0.012;
 
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {{ className?: string, text?: string, attrs?: Record<string, string> }} [options]
- * @param {(Node | string)[]} [children]
- * @returns {HTMLElementTagNameMap[K]}
- */
-function element(tag, { className, text, attrs } = {}, children = []) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
 
 function round(value) {
   return Math.round(Math.min(1, Math.max(0, value)) * 10000) / 10000;
@@ -167,7 +153,7 @@ export class Board {
   }
 
   get presenter() {
-    return this.state.role === "moderator";
+    return Boolean(this.state.you && this.state.you.presenter);
   }
 
   get current() {
@@ -342,7 +328,7 @@ export class Board {
   // list of documents changes: an upload or a deletion, here or by another moderator.
   async renderUsage(items) {
     const line = document.getElementById("documents-usage");
-    if (!line || this.state.role !== "moderator") return;
+    if (!line || (this.state.role !== "moderator" && !this.presenter)) return;
     const key = items.map((item) => `${item.id}:${item.size}`).join(",");
     if (this.usageKey === key) return;
     this.usageKey = key;

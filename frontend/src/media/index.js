@@ -502,7 +502,10 @@ export class Media {
     const mine = this.you && person.id === this.you.id;
     const key = screen ? `${person.id}:screen` : person.id;
     const node = tag("figure", "tile", { "data-tile": key, "data-participant": person.id });
-    if (mine && !screen) node.classList.add("self");
+    if (mine && !screen) {
+      node.classList.add("self");
+      node.dataset.self = "";
+    }
     let stream = null;
     if (mine) stream = screen ? this.local.screen : this.local.cam ? new MediaStream([this.local.cam]) : null;
     else {

@@ -3,6 +3,7 @@
 // un-mirror my own video, and the data saver. The dialog's markup is
 // rooms/_meeting_settings.html; the work is done by the Media object's methods.
 import { _ } from "../i18n.js";
+import { element } from "../dom.js";
 import { meter } from "./local.js";
 
 /** @param {string} id */
@@ -99,10 +100,7 @@ export class SettingsDialog {
       const options = devices.filter((d) => d.kind === kind);
       select.replaceChildren(
         ...(options.length ? options : [{ deviceId: "", label: fallback }]).map((device, index) => {
-          const option = document.createElement("option");
-          option.value = device.deviceId;
-          option.textContent = device.label || `${fallback} ${index + 1}`;
-          return option;
+          return element("option", { text: device.label || `${fallback} ${index + 1}`, attrs: { value: device.deviceId } });
         }),
       );
       // The device in use first (the browser may have chosen for us), else the remembered one.

@@ -14,6 +14,8 @@ import { reduce } from "./state.js";
 
 export const PROTOCOL_VERSION = 1;
 const PING_MS = 10000;
+// How long an event that came early waits for the ones before it.
+const GAP_WAIT_MS = 500;
 
 /** @typedef {import("./state.js").MeetingState & { last: number | null, waiting: object[] }} ClientState */
 
@@ -28,6 +30,9 @@ export class MeetingClient extends EventTarget {
     this.connections = 0;
     this.pingSent = 0;
     this.pinger = null;
+    /** @type {Map<number, any>} events that came before one they follow */
+    this.early = new Map();
+    this.gapTimer = null;
   }
 
   /** @param {string} type @param {any} [detail] */
@@ -50,6 +55,18 @@ export class MeetingClient extends EventTarget {
       this.pingSent = performance.now();
       this.send({ type: "ping" });
     }, PING_MS);
+  }
+
+  askAgain() {
+    this.gapTimer = null;
+    if (!this.early.size) return;
+    this.early.clear();
+    this.send({ type: "hello", last_event: this.state.last });
+  }
+
+  stopWaiting() {
+    clearTimeout(this.gapTimer);
+    this.gapTimer = null;
   }
 
   stop() {
@@ -89,17 +106,30 @@ export class MeetingClient extends EventTarget {
         state.layout = message.layout || null;
         state.count = message.count ?? null;
         state.last = message.last_event;
+        this.early.clear();
+        this.stopWaiting();
         this.emit("welcome", message);
         break;
       case "event":
         if (state.last !== null && message.id <= state.last) return;
         if (state.last !== null && message.id > state.last + 1) {
-          // A gap: ask again from the last event seen; the server replays or sends a snapshot.
-          this.send({ type: "hello", last_event: state.last });
+          // Events committed at the same moment can overtake each other on the way: keep this
+          // one, wait a moment for the missing ones, and only then ask from the last one seen
+          // (the server replays or sends a snapshot). One question per gap, not one per event.
+          this.early.set(message.id, message);
+          if (!this.gapTimer) this.gapTimer = setTimeout(() => this.askAgain(), GAP_WAIT_MS);
           return;
         }
         state.last = message.id;
         this.apply(message);
+        while (this.early.has(state.last + 1)) {
+          const next = this.early.get(state.last + 1);
+          this.early.delete(next.id);
+          state.last = next.id;
+          this.apply(next);
+        }
+        for (const id of this.early.keys()) if (id <= state.last) this.early.delete(id);
+        if (!this.early.size) this.stopWaiting();
         break;
       case "waiting":
         state.waiting = message.items || [];

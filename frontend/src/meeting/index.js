@@ -50,7 +50,8 @@ export async function initialize() {
   const media = new Media({ root, send, notice });
   window.parleyMedia = media; // to look at connections from the browser's console (and tests)
   const polls = new Polls({ send, isModerator: () => client.isModerator(), notice });
-  const sharedVideo = new SharedVideo({ send, you: () => client.state.you, isModerator: () => client.isPresenter() || client.isModerator(), notice });
+  // The shared video is driven by the presenter (the server refuses anyone else).
+  const sharedVideo = new SharedVideo({ send, you: () => client.state.you, isModerator: () => client.isPresenter(), notice });
   new Clock(root.dataset.openedAt);
   const quality = new Quality();
   client.addEventListener("rtt", (event) => quality.rtt(/** @type {CustomEvent} */ (event).detail));
@@ -105,9 +106,11 @@ export async function initialize() {
     document.getElementById("connection-status").hidden = true;
   }
 
+  let presenting = false;
   // What the server says, to the screen.
   client.addEventListener("welcome", (event) => {
     const message = /** @type {CustomEvent} */ (event).detail;
+    presenting = Boolean(message.you.presenter);
     renderYou();
     people.render();
     chat.renderRecipients();
@@ -164,6 +167,10 @@ export async function initialize() {
       case "updated":
         if (data.hand && !you) announcer.say(_("%(name)s raised their hand.", { name: data.name }));
         if (you && data.by) announcer.say(_("A moderator muted you."));
+        if (you && data.presenter !== presenting) {
+          presenting = Boolean(data.presenter);
+          notice(presenting ? _("You are the presenter now: the slides, the whiteboard and shared videos are yours to show.") : _("Someone else presents now."));
+        }
         break;
       case "hands.lowered":
         announcer.say(_("A moderator lowered every hand."));

@@ -4,6 +4,7 @@ import { _ } from "../i18n.js";
 import { element } from "../dom.js";
 
 const PANELS = ["participants", "chat", "notes", "polls"];
+const ANNOUNCED = 5;
 
 export class Panel {
   /** @param {{ onOpen?: (name: string) => void }} options */
@@ -140,8 +141,9 @@ export class Announcer {
   }
 
   say(text) {
-    // A new node each time, so the same sentence twice is read twice.
-    this.box.replaceChildren(element("p", { text }));
+    // Lines are added (a screen reader reads each new one) and the oldest go.
+    this.box.append(element("p", { text }));
+    while (this.box.childElementCount > ANNOUNCED) this.box.firstElementChild.remove();
   }
 
   joined(name) {
