@@ -64,7 +64,7 @@ GOAL_P99_MS = 8.0
 # `onmessage`, on the socket of the room's meeting (`/r/<slug>/live`).
 INSTRUMENT = r"""(() => {
   const bench = (window.__bench = {
-    events: [], longTasks: [], marks: [], sockets: 0, longTaskError: null,
+    events: [], longTasks: [], marks: [], sockets: [], longTaskError: null,
   });
   try {
     new PerformanceObserver((list) => {
@@ -89,14 +89,23 @@ INSTRUMENT = r"""(() => {
   };
   const afterFrame = () => channel.port2.postMessage(null);
 
+  // Each meeting socket the page opens, and how it ended (a slow page may be dropped).
+  function watch(socket) {
+    if (seen.has(socket)) return;
+    seen.add(socket);
+    const life = { opened: performance.now(), closed: null, code: null, reason: null };
+    bench.sockets.push(life);
+    add.call(socket, "close", (event) => {
+      Object.assign(life, { closed: performance.now(), code: event.code, reason: event.reason });
+    });
+  }
+
   function record(socket, event, started, ended) {
-    if (!seen.has(socket)) {
-      seen.add(socket);
-      bench.sockets += 1;
-    }
     let entry = entries.get(event);
     if (!entry) {
-      entry = { arrival: event.timeStamp, started, handler: 0, frame: null };
+      // The start of the message tells its type and kind, for the summary.
+      const head = typeof event.data === "string" ? event.data.slice(0, 100) : "(binary)";
+      entry = { arrival: event.timeStamp, started, handler: 0, frame: null, head };
       entries.set(event, entry);
       bench.events.push(entry);
       if (waiting.length === 0) requestAnimationFrame(afterFrame);
@@ -124,6 +133,7 @@ INSTRUMENT = r"""(() => {
   WebSocket.prototype.addEventListener = function (type, listener, options) {
     if (type !== "message" || !listener || !isMeeting(this))
       return add.call(this, type, listener, options);
+    watch(this);
     let wrapper = wrappers.get(listener);
     if (!wrapper) {
       wrapper = timed(this, listener);
@@ -150,6 +160,7 @@ INSTRUMENT = r"""(() => {
         onmessage.set.call(this, handler);
         return;
       }
+      watch(this);
       handlers.set(this, handler);
       onmessage.set.call(this, timed(this, handler));
     },
@@ -409,6 +420,28 @@ def summarise(measured: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def kinds(events: list[dict[str, Any]]) -> str:
+    """How many messages of each type (and event kind) the page handled."""
+    counted: dict[str, int] = {}
+    for event in events:
+        head = event["head"]
+        kind = re.search(r'"type":\s*"([^"]+)"', head)
+        name = kind.group(1) if kind else "?"
+        if name == "event" and (found := re.search(r'"kind":\s*"([^"]+)"', head)):
+            name = found.group(1)
+        counted[name] = counted.get(name, 0) + 1
+    return ", ".join(f"{name} {n}" for name, n in sorted(counted.items(), key=lambda x: -x[1]))
+
+
+def phase_at(measured: dict[str, Any], at: float) -> str:
+    """The phase under way at page time `at`."""
+    name = "before"
+    for here in measured["marks"]:
+        if here["at"] <= at:
+            name = here["phase"]
+    return name
+
+
 def report(
     args: argparse.Namespace, measured: dict[str, Any], loads: list[tuple[float, ...]]
 ) -> None:
@@ -445,10 +478,19 @@ def report(
     )
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in measured["timings"].items())
     print(f"phase durations (until the page is quiet): {phases}")
-    print(
-        f"meeting sockets the page opened: {measured['sockets']}; "
-        f"messages the guests received: {measured['guest_received']}"
-    )
+    print(f"messages the page handled, by kind: {kinds(measured['events'])}")
+    print(f"messages the guests received: {measured['guest_received']}")
+    for number, life in enumerate(measured["sockets"], 1):
+        ended = (
+            f"closed at {life['closed'] / 1000:.1f} s ({phase_at(measured, life['closed'])}), "
+            f"code {life['code']} {life['reason']!r}"
+            if life["closed"] is not None
+            else "open to the end"
+        )
+        print(
+            f"the page's meeting socket {number}: opened at {life['opened'] / 1000:.1f} s "
+            f"({phase_at(measured, life['opened'])}), {ended}"
+        )
     if measured["longTaskError"]:
         print(f"long tasks NOT observed: {measured['longTaskError']}")
     if measured["page_errors"]:
