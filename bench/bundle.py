@@ -21,6 +21,7 @@ import argparse
 import gzip
 import os
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -239,6 +240,8 @@ def main() -> None:
         raise SystemExit(f"No bundle in {DIST.relative_to(ROOT)}: run `make frontend` first.")
     if not Path(CHROMIUM).exists():
         raise SystemExit("Chromium is missing: install Debian's 'chromium' (make browser).")
+    # Stopped from outside (SIGTERM): unwind like an interrupt, closing browser and server.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     start_load = os.getloadavg()
     with tempfile.TemporaryDirectory() as workdir, ParleyServer(Path(workdir)) as server:
         make_member(server, OWNER, "Olive Owner", admin=True)  # the first account: no set-up page

@@ -28,6 +28,7 @@ import json
 import math
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -341,6 +342,10 @@ async def chat(guests: list[Guest], rate: float, seconds: float) -> int:
 
 
 async def run(args: argparse.Namespace, server: ParleyServer) -> dict[str, Any]:
+    # Stopped from outside (SIGTERM): unwind like an interrupt, closing sockets and browser.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     room = await open_room(server)
     print(f"{args.people} guests ask to join (batches of {args.batch})...", flush=True)
     started = time.monotonic()
@@ -533,6 +538,10 @@ def main() -> None:
         make_member(server, OWNER, "Olive Owner", admin=True)  # the first account: no set-up page
         try:
             measured = asyncio.run(run(args, server))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            raise SystemExit(
+                "Interrupted: the guests, the browser and the server are stopped."
+            ) from None
         except Exception:
             print(f"--- server log ---\n{server.log()[-4000:]}", file=sys.stderr)
             raise
