@@ -387,8 +387,9 @@ async def run(args: argparse.Namespace, server: ParleyServer) -> dict[str, Any]:
                 await mark(page, "chat")
                 started = time.monotonic()
                 messages = await chat(guests, args.rate, args.seconds)
-                timings["chat"] = time.monotonic() - started + await until_quiet(page)
-                print(f"  {messages} chat messages in {args.seconds:.0f} s", flush=True)
+                sent = time.monotonic() - started
+                print(f"  {messages} chat messages sent in {sent:.1f} s", flush=True)
+                timings["chat"] = sent + await until_quiet(page)
                 await mark(page, "end")
                 measured = await page.evaluate("() => window.__bench")
             finally:
@@ -484,6 +485,12 @@ def report(
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in measured["timings"].items())
     print(f"phase durations (until the page is quiet): {phases}")
     print(f"messages the page handled, by kind: {kinds(measured['events'])}")
+    refusals: dict[str, int] = {}
+    for event in measured["events"]:
+        if re.match(r'\{\s*"type":\s*"error"', event["head"]):
+            refusals[event["head"]] = refusals.get(event["head"], 0) + 1
+    for head, count in refusals.items():
+        print(f"  the server refused the page {count} times: {head}")
     print(f"messages the guests received: {measured['guest_received']}")
     for number, life in enumerate(measured["sockets"], 1):
         ended = (
