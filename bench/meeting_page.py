@@ -68,7 +68,7 @@ GOAL_P99_MS = 8.0
 # `onmessage`, on the socket of the room's meeting (`/r/<slug>/live`).
 INSTRUMENT = r"""(() => {
   const bench = (window.__bench = {
-    events: [], longTasks: [], marks: [], sockets: [], longTaskError: null,
+    events: [], longTasks: [], marks: [], sockets: [], sent: {}, longTaskError: null,
   });
   try {
     new PerformanceObserver((list) => {
@@ -148,6 +148,17 @@ INSTRUMENT = r"""(() => {
   WebSocket.prototype.removeEventListener = function (type, listener, options) {
     const wrapper = type === "message" && listener ? wrappers.get(listener) : undefined;
     return remove.call(this, type, wrapper || listener, options);
+  };
+
+  // What the page sends on it, counted by type (a flooding page is closed by the server).
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (isMeeting(this)) {
+      const type = /"type":\s*"([^"]+)"/.exec(typeof data === "string" ? data.slice(0, 200) : "");
+      const name = type ? type[1] : "?";
+      bench.sent[name] = (bench.sent[name] || 0) + 1;
+    }
+    return send.call(this, data);
   };
 
   const onmessage = Object.getOwnPropertyDescriptor(WebSocket.prototype, "onmessage");
@@ -494,6 +505,8 @@ def report(
             refusals[event["head"]] = refusals.get(event["head"], 0) + 1
     for head, count in refusals.items():
         print(f"  the server refused the page {count} times: {head}")
+    sent = sorted(measured["sent"].items(), key=lambda item: -item[1])
+    print(f"messages the page sent, by type: {', '.join(f'{k} {n}' for k, n in sent)}")
     print(f"messages the guests received: {measured['guest_received']}")
     for number, life in enumerate(measured["sockets"], 1):
         ended = (
