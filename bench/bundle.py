@@ -222,7 +222,7 @@ def report_files(page_url: str, files: list[dict[str, Any]], ready_ms: float) ->
     lazy_gzip = sum(f["gzip"] for f in lazy)
     before_ready = [f for f in lazy if f["started_ms"] <= ready_ms]
     print(
-        f"lazy (gzip -9): {kib(lazy_gzip).strip()} KiB in {len(lazy)} files "
+        f"lazy (gzip -9): {kib(lazy_gzip).strip()} KiB in {len(lazy)} file(s) "
         f"(JS {kib(totals['JS', False][1]).strip()}, CSS {kib(totals['CSS', False][1]).strip()}); "
         f"{len(before_ready)} of them requested before the Join button was ready"
     )
