@@ -11,7 +11,7 @@ unexport PYTHONDONTWRITEBYTECODE
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: run test setup python frontend browser office janus lint typecheck jstest pytest messages bench-hub bench-media bench-documents bench-reminders bench-sfu screenshots clean
+.PHONY: run test setup python frontend browser office janus lint typecheck jstest pytest messages bench-hub bench-media bench-documents bench-reminders bench-sfu bench-meeting-page bench-bundle screenshots clean
 
 run: setup ## Set everything up and serve Parley on the embedded default.
 	$(RUN) parley db upgrade
@@ -102,6 +102,15 @@ bench-sfu: setup browser janus
 # Pictures of the meeting room in each layout, desktop and phone, for docs/screenshots.
 screenshots: setup browser
 	$(RUN) python -m tests.browser.screenshots --out docs/screenshots
+
+# The meeting page among 500 guests (joins, hands, chat at 20/s): time spent on each message
+# and long tasks, measured inside a real Chromium page. Options: BENCH_ARGS="--database postgresql".
+bench-meeting-page: setup browser
+	ulimit -n 16384 && $(RUN) python bench/meeting_page.py $(BENCH_ARGS)
+
+# What the meeting page loads (gzip, JS and CSS, against the budget) and the time to its Join button.
+bench-bundle: setup browser
+	$(RUN) python bench/bundle.py $(BENCH_ARGS)
 
 # Refresh the catalogue from the code; translate the new entries in the .po file.
 messages:
