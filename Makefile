@@ -115,7 +115,7 @@ bench-bundle: setup browser
 # Refresh the catalogue from the code; translate the new entries in the .po file.
 messages:
 	$(RUN) pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output -o var/messages.pot .
-	$(RUN) pybabel update -i var/messages.pot -d src/parley/locale --no-location --omit-header -w 100
+	$(RUN) pybabel update -i var/messages.pot -d src/parley/locale --omit-header --ignore-obsolete -w 100
 
 clean:
 	rm -rf .venv node_modules src/parley/static/dist .mypy_cache .ruff_cache .pytest_cache

@@ -34,10 +34,15 @@ export class Menus {
 
   /** @param {HTMLElement} menu */
   wire(menu) {
+    const openerOf = () => (menu === this.dynamic ? this.opener : document.querySelector(`[popovertarget="${menu.id}"]`));
+    // The opener says at once whether its menu is open ("beforetoggle" comes before the change).
+    menu.addEventListener("beforetoggle", (event) => {
+      const opener = openerOf();
+      if (opener) opener.setAttribute("aria-expanded", String(/** @type {ToggleEvent} */ (event).newState === "open"));
+    });
     menu.addEventListener("toggle", (event) => {
       const open = /** @type {ToggleEvent} */ (event).newState === "open";
-      const opener = menu === this.dynamic ? this.opener : document.querySelector(`[popovertarget="${menu.id}"]`);
-      if (opener) opener.setAttribute("aria-expanded", String(open));
+      const opener = openerOf();
       if (open) {
         if (opener) place(menu, /** @type {HTMLElement} */ (opener));
         const first = /** @type {HTMLElement | null} */ (menu.querySelector(ITEMS));

@@ -71,7 +71,8 @@ export class Panel {
     const badge = document.getElementById(`${name}-unread`);
     badge.textContent = count ? String(count) : "";
     badge.hidden = !count;
-    const label = count ? ` (${_("%(count)s unread", { count })})` : "";
+    const unread = _("%(count)s unread", { count });
+    const label = count ? ` (${unread})` : "";
     for (const button of document.querySelectorAll(`.control[data-panel="${name}"]`)) {
       let dot = button.querySelector(".badge");
       let spoken = button.querySelector(".badge-label");
