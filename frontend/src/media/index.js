@@ -44,6 +44,8 @@ export class Media {
     this.gridPage = 0;
     this.lastSpeaker = null;
     this.tilesPending = false;
+    /** @type {Map<string, { signature: string, source: MediaStream | null, local: MediaStreamTrack | null, node: HTMLElement }>} */
+    this.tileCache = new Map();
     // What the stage presents besides cameras (slides or the whiteboard, a shared video).
     this.content = new Set();
     document.addEventListener("parley:content", (event) => {
@@ -498,7 +500,21 @@ export class Media {
     }
   }
 
+  // A tile is made again only when what it shows changed (a crowd joining redraws nothing).
   tile(person, { screen = false } = {}) {
+    const key = screen ? `${person.id}:screen` : person.id;
+    const entry = this.remote.get(person.id) || {};
+    const source = screen ? (entry.screen || null) : (entry.camera || null);
+    const local = screen ? this.local.screen : this.local.cam;
+    const signature = [person.name, person.muted, person.hand, person.camera, person.screen, this.pinned === person.id, this.mode, source && source.id, source && source.getVideoTracks()[0], local].map(String).join("|");
+    const cached = this.tileCache.get(key);
+    if (cached && cached.signature === signature && cached.source === source && cached.local === local) return cached.node;
+    const node = this.makeTile(person, { screen });
+    this.tileCache.set(key, { signature, source, local, node });
+    return node;
+  }
+
+  makeTile(person, { screen = false } = {}) {
     const mine = this.you && person.id === this.you.id;
     const key = screen ? `${person.id}:screen` : person.id;
     const node = tag("figure", "tile", { "data-tile": key, "data-participant": person.id });
@@ -560,6 +576,8 @@ export class Media {
 
   // Keep a tile's video element (and its playback) when nothing about it changed.
   place(container, nodes) {
+    const current = [...container.children];
+    if (current.length === nodes.length && nodes.every((node, index) => node === current[index])) return;
     const old = new Map([...container.children].map((child) => [/** @type {HTMLElement} */ (child).dataset.tile, child]));
     const result = nodes.map((node) => {
       const previous = old.get(node.dataset.tile);
@@ -630,6 +648,8 @@ export class Media {
       .filter((p) => shown.includes(p.id))
       .map((p) => (p.id === this.you.id ? { ...p, muted: !this.local.mic, camera: Boolean(this.local.cam), screen: Boolean(this.local.screen) } : p));
     if (this.pinned && !people.some((p) => p.id === this.pinned)) this.pinned = null;
+    const here = new Set(people.map((p) => p.id));
+    for (const key of this.tileCache.keys()) if (!here.has(key.split(":")[0])) this.tileCache.delete(key);
     const sharer = people.find((p) => p.screen && (p.id === this.you.id ? this.local.screen : (this.remote.get(p.id) || {}).screen));
     const hasContent = Boolean(sharer) || this.content.size > 0;
     const layout = this.layoutNow(hasContent);

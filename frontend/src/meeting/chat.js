@@ -6,6 +6,7 @@ import { element } from "../dom.js";
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/g;
 // The page keeps this many messages on screen; the export has them all.
 const SHOWN = 300;
+const RECIPIENTS_MS = 1000;
 
 // Chat text with its web links made clickable; everything else stays text.
 export function linkify(text) {
@@ -27,6 +28,8 @@ export class Chat {
     this.list = document.getElementById("chat-list");
     this.select = /** @type {HTMLSelectElement} */ (document.getElementById("chat-to"));
     this.recipients = "";
+    this.recipientsAt = -Infinity;
+    this.recipientsTimer = null;
     const form = /** @type {HTMLFormElement} */ (document.getElementById("chat-form"));
     const input = /** @type {HTMLTextAreaElement} */ (document.getElementById("chat-text"));
     form.addEventListener("submit", (event) => {
@@ -78,8 +81,16 @@ export class Chat {
     document.getElementById("chat-empty").hidden = this.list.childElementCount > 0;
   }
 
-  // The recipients of a private message: redrawn only when who is here (or a name) changed.
+  // The recipients of a private message: redrawn only when who is here (or a name) changed,
+  // and at most once a second while a crowd arrives.
   renderRecipients() {
+    const now = performance.now();
+    if (now - this.recipientsAt < RECIPIENTS_MS) {
+      clearTimeout(this.recipientsTimer);
+      this.recipientsTimer = setTimeout(() => this.renderRecipients(), RECIPIENTS_MS);
+      return;
+    }
+    this.recipientsAt = now;
     const you = this.client.state.you;
     const people = [...this.client.state.participants.values()].filter((person) => !you || person.id !== you.id);
     const signature = people.map((person) => `${person.id}\u0000${person.name}`).join("\u0001");

@@ -25,15 +25,23 @@ function notice(text) {
 }
 
 // Work for the screen waits for the next frame, once however many events came in between.
+// A tab in the background has no frames: there it runs after a short delay instead (the
+// media must still connect to people who arrive while nobody looks).
 function batched(draw) {
   let pending = false;
+  const run = () => {
+    if (!pending) return;
+    pending = false;
+    draw();
+  };
   return () => {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      draw();
-    });
+    if (document.hidden) setTimeout(run, 100);
+    else {
+      requestAnimationFrame(run);
+      setTimeout(run, 500); // whichever comes first (a tab hidden meanwhile)
+    }
   };
 }
 
@@ -61,6 +69,8 @@ export async function initialize() {
     chat.renderRecipients();
   });
   const people_ = () => [...client.state.participants.values()];
+  // The media follow who is here once a frame too (connections, tiles), not once an event.
+  const syncMedia = batched(() => media.participants(people_()));
 
   function renderYou() {
     const me = client.me();
@@ -130,7 +140,7 @@ export async function initialize() {
     const data = change.data || {};
     if (you) media.youUpdated(client.state.you);
     if (changes.participants) {
-      media.participants(people_());
+      syncMedia();
       drawPeople();
     }
     if (you || change.kind === "updated") renderYou();
