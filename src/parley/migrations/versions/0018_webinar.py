@@ -16,19 +16,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, never a batch: on SQLite a batch copies `rooms` and drops the old
+# table, and the drop cascades to every row that refers to a room (chat, polls, events).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("rooms") as batch:
-        batch.add_column(
-            sa.Column("webinar", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-    with op.batch_alter_table("room_participants") as batch:
-        batch.add_column(
-            sa.Column("on_stage", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    op.add_column(
+        "rooms", sa.Column("webinar", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column(
+        "room_participants",
+        sa.Column("on_stage", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("room_participants") as batch:
-        batch.drop_column("on_stage")
-    with op.batch_alter_table("rooms") as batch:
-        batch.drop_column("webinar")
+    op.drop_column("room_participants", "on_stage")
+    op.drop_column("rooms", "webinar")
