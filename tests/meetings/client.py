@@ -103,6 +103,11 @@ class Participant:
         if message["type"] == "event":
             assert message["id"] == self.last_event + 1, (message, self.last_event)
             self.last_event = message["id"]
+        elif message["type"] == "welcome":
+            # A fresh snapshot (whom this person sees changed): it starts the numbering over.
+            assert message["last_event"] >= self.last_event, (message, self.last_event)
+            self.welcome = message
+            self.last_event = message["last_event"]
         self.seen.append(message)
         return message
 

@@ -235,3 +235,25 @@ def test_janus_nodes_need_their_secrets_and_names_of_their_own() -> None:
             **secrets,
         )
     assert Settings(_env_file=None, janus_nodes=[node], **secrets).janus_nodes[0].name == "a"  # type: ignore[call-arg]
+
+
+def test_a_webinar_audience_watches_through_the_sfu_without_publishing(
+    deployment: tuple[ParleyServer, list[JanusProcess], httpx.Client],
+) -> None:
+    server, nodes, owner = deployment
+    room = open_room(owner, "Keynote")
+    assert owner.patch(f"/api/v1/rooms/{room['id']}", json={"webinar": True}).json()["webinar"]
+    ada = join(server, owner, room)
+    bea = join(server, owner, room, name="Bea")
+    assert ada.expect("media")["data"]["transport"] == "sfu"
+    speaker, viewer = way_in(server, ada).json(), way_in(server, bea).json()
+    assert speaker["publish"] is True and viewer["publish"] is False
+    # The audience still comes into the room, to receive the stage's feeds.
+    node = node_of(nodes, viewer["janus"]["node"])
+    assert try_join(node, viewer["janus"], viewer["janus"]["room"]) == "joined"
+    # Brought on stage, the same way in lets her publish.
+    ada.send({"type": "mod.stage", "target": bea.id, "on": True})
+    bea.expect("welcome")
+    assert way_in(server, bea).json()["publish"] is True
+    for person in (ada, bea):
+        person.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -278,6 +279,64 @@ class Sfu:
         log.info("participant cut from the SFU", extra={"room_id": room_id, "sessions": ended})
         return ended
 
+    # Webinars: only the people on stage publish
+
+    async def take_down(self, *, room_id: int, participant_ids: set[str] | None = None) -> int:
+        """Kick from the room's SFU meeting the feeds published by people off a webinar's
+        stage (or by `participant_ids` only); say how many. Their pages join again (they may
+        still watch) and learn from their way in that they may not publish."""
+        async with self.database() as db:
+            room = await db.get(Room, room_id)
+            if room is None or not uses_sfu(room) or room.sfu_node not in self.clients:
+                return 0
+            off_stage = set(await self._off_stage(db, room))
+            client = self.clients[room.sfu_node]
+        if participant_ids is not None:
+            off_stage &= participant_ids
+        return await self._kick_publishers(client, room, off_stage)
+
+    @staticmethod
+    async def _off_stage(db: AsyncSession, room: Room) -> Sequence[str]:
+        """The participants of a webinar who are neither moderators nor brought on stage (the
+        rule of `parley.meetings.service.on_stage`); none outside a webinar."""
+        settings = await rooms.effective_settings(db=db, room=room)
+        if not settings["webinar"]:
+            return []
+        found = await db.scalars(
+            select(RoomParticipant.participant_id).where(
+                RoomParticipant.room_id == room.id,
+                RoomParticipant.meeting_number == room.meeting_number,
+                RoomParticipant.role != "moderator",
+                RoomParticipant.on_stage.is_(False),
+            )
+        )
+        return found.all()
+
+    async def _kick_publishers(self, client: JanusClient, room: Room, people: set[str]) -> int:
+        if not people:
+            return 0
+        number = janus_room(room)
+        kicked = 0
+        for publisher in await client.participants(number):
+            if not publisher.get("publisher"):
+                continue
+            try:
+                # Pages name their feeds {"p": participant id, "k": "camera" or "screen"}.
+                owner = json.loads(publisher.get("display") or "{}").get("p")
+            except (ValueError, AttributeError):
+                owner = None
+            if owner in people:
+                await client.kick(
+                    number, secret=self.room_secret(number), publisher=publisher["id"]
+                )
+                kicked += 1
+        if kicked:
+            log.info(
+                "feeds off a webinar's stage taken down",
+                extra={"room_id": room.id, "feeds": kicked},
+            )
+        return kicked
+
     # Watching the nodes
 
     async def _watch_nodes(self) -> None:
@@ -340,6 +399,11 @@ class Sfu:
                 log.info(
                     "meeting room made again on the SFU", extra={"room_id": room.id, "node": name}
                 )
+            # Whatever a page does, only the people on a webinar's stage keep a feed.
+            for number, room in wanted.items():
+                if number in present:
+                    off_stage = set(await self._off_stage(db, room))
+                    await self._kick_publishers(client, room, off_stage)
         if not was:
             log.info("media server back", extra={"node": name})
 

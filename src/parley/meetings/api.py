@@ -84,7 +84,11 @@ async def list_participants(
     """Who is in the room's meeting now (none when it is closed)."""
     room = await _managed_room(db, room_id, user)
     found = await moderation.participants(db=db, actor=user, room=room)
-    return [events.ParticipantView(**service.participant_view(row, room)) for row in found]
+    webinar = await service.is_webinar(db, room)
+    return [
+        events.ParticipantView(**service.participant_view(row, room, webinar=webinar))
+        for row in found
+    ]
 
 
 @router.post("/meeting/end", status_code=status.HTTP_204_NO_CONTENT)

@@ -24,6 +24,7 @@ from parley.meetings import events, polls, protocol, router, service
 from parley.meetings.protocol import PROTOCOL_VERSION
 from parley.meetings.router import error_message
 from parley.rooms import channel
+from parley.rooms.models import Room
 from parley.rooms.service import JoinClaims
 from parley.sockets import Bucket, CloseCode, let_writer_finish, write_outbox
 
@@ -49,11 +50,15 @@ HELLO_TIMEOUT_SECONDS = 10
 class Connection:
     """One socket of one participant."""
 
-    def __init__(self, websocket: WebSocket, claims: JoinClaims, role: str) -> None:
+    def __init__(
+        self, websocket: WebSocket, claims: JoinClaims, role: str, stage: bool = True
+    ) -> None:
         self.websocket = websocket
         self.claims = claims
         self.participant_id = claims.participant_id
         self.role = role
+        # Seen and heard (always, outside a webinar): whom this socket's person sees follows.
+        self.stage = stage
         # Tells this socket from the same person's others (another tab: the newest one wins).
         self.key = secrets.token_hex(8)
         self.outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
@@ -106,6 +111,15 @@ class Connection:
             with contextlib.suppress(asyncio.QueueFull):
                 self.outbox.put_nowait(None)
 
+    def resync(self) -> None:
+        """Whom this person sees changed (they went on or off a webinar's stage): send them a
+        fresh snapshot, after the events already queued."""
+        hub = self.hub
+        if hub is None or self.close_code is not None:
+            return
+        self.peers.clear()
+        hub.hubs.in_background(_resume(hub.hubs, self, None))
+
     def allow(self, signal: bool = False) -> bool:
         """Take a token for one incoming message, if there is one."""
         bucket = self._buckets.get(signal)
@@ -121,6 +135,9 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
         async with hubs.database() as db:
             row = await service.connect(db=db, bus=hubs.bus, claims=claims)
             role = row.role
+            room = await db.get(Room, claims.room_id)
+            assert room is not None
+            stage = service.on_stage(row, webinar=await service.is_webinar(db, room))
             if hubs.sfu is not None:
                 try:
                     node = await hubs.sfu.consider(db=db, room_id=claims.room_id)
@@ -136,7 +153,7 @@ async def serve(websocket: WebSocket, hubs: Hubs, claims: JoinClaims) -> None:
         code = CloseCode.REMOVED if refusal.code == "banned" else CloseCode.ENDED
         await websocket.close(code=code)
         return
-    connection = Connection(websocket, claims, role)
+    connection = Connection(websocket, claims, role, stage)
     await hubs.attach(connection)
     if hubs.presence is not None and claims.user_id is not None:
         await hubs.presence.meeting_joined(claims.user_id)
@@ -188,7 +205,7 @@ async def _resume(hubs: Hubs, connection: Connection, last_event: int | None) ->
         moderator = snapshot["you"]["role"] == "moderator"
         snapshot.update(await polls.snapshot(db=db, claims=connection.claims, moderator=moderator))
     snapshot["version"] = PROTOCOL_VERSION
-    connection.outbox.put_nowait(json.dumps(snapshot))
+    connection.offer_now(json.dumps(snapshot))
     connection.ready(snapshot["last_event"])
     if connection.role == "moderator":
         connection.offer(json.dumps(await hubs.waiting_list(connection.claims.room_id)))

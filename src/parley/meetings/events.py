@@ -17,16 +17,17 @@ decision) are in `parley.rooms.channel`; `ChannelMessage` is the union of both.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from sqlalchemy import update
+from sqlalchemy import not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.bus import Bus
 from parley.meetings.models import MeetingEvent
 from parley.rooms import channel
-from parley.rooms.models import Room
+from parley.rooms.models import Room, RoomParticipant
 
 # Events
 
@@ -65,6 +66,9 @@ class ParticipantView(BaseModel):
     # The one person of the meeting who presents (slides, whiteboard, shared video); not
     # necessarily a moderator (see `parley.meetings.service`).
     presenter: bool
+    # Seen and heard: always outside a webinar; in one, moderators and the people a
+    # moderator brought on stage.
+    stage: bool
 
 
 class Joined(ParticipantView, Event):
@@ -233,6 +237,15 @@ class Media(Event):
     node: str
 
 
+class Audience(Event):
+    """In a webinar: how many people are in the meeting now, everyone counted (the people
+    off stage do not see each other). Sent with each arrival and departure."""
+
+    KIND = "audience"
+
+    count: int
+
+
 class Gap(Event):
     """Stands for an event this participant may not see (another pair's private message,
     someone else's poll answer): its number is used up all the same."""
@@ -258,6 +271,7 @@ EVENTS: dict[str, type[Event]] = {
         Video,
         Layout,
         Media,
+        Audience,
         Gap,
     )
 }
@@ -280,6 +294,32 @@ def gap_message(seq: int) -> dict[str, Any]:
     return {"type": "event", "id": seq, "kind": Gap.KIND, "data": {}}
 
 
+@dataclass(frozen=True)
+class Among:
+    """An audience of a webinar's event: the people on stage (moderators included), or with
+    `stage` False those off it; plus `also`, minus `but`. It is made a list of participants
+    when the event is numbered, once the room's row is locked, so every stage change before
+    it counts and none after it: the live view, a replay and a later snapshot agree."""
+
+    stage: bool = True
+    also: tuple[str, ...] = ()
+    but: tuple[str, ...] = ()
+
+    async def resolve(self, db: AsyncSession, room_id: int) -> list[str]:
+        await db.flush()
+        on_stage = or_(RoomParticipant.role == "moderator", RoomParticipant.on_stage.is_(True))
+        found = await db.scalars(
+            select(RoomParticipant.participant_id)
+            .join(Room, Room.id == RoomParticipant.room_id)
+            .where(
+                RoomParticipant.room_id == room_id,
+                RoomParticipant.meeting_number == Room.meeting_number,
+                on_stage if self.stage else not_(on_stage),
+            )
+        )
+        return sorted((set(found.all()) | set(self.also)) - set(self.but))
+
+
 class Changes:
     """Events written in one transaction, published once it commits."""
 
@@ -288,7 +328,7 @@ class Changes:
         self.room_id = room_id
         self.rows: list[MeetingEvent] = []
 
-    async def add(self, event: Event, audience: list[str] | None = None) -> None:
+    async def add(self, event: Event, audience: list[str] | Among | None = None) -> None:
         """Number the event and write it; `audience`: the only participants who see it."""
         # Incrementing the room's counter locks its row: events commit in number order.
         result = await self.db.execute(
@@ -297,9 +337,12 @@ class Changes:
             .values(event_seq=Room.event_seq + 1)
             .returning(Room.event_seq)
         )
+        seq = result.scalar_one()
+        if isinstance(audience, Among):
+            audience = await audience.resolve(self.db, self.room_id)
         row = MeetingEvent(
             room_id=self.room_id,
-            seq=result.scalar_one(),
+            seq=seq,
             kind=event.KIND,
             data=event.data(),
             audience=audience,

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -125,12 +126,19 @@ class RoomHub:
                 connection.offer(gap, event.id)
         subject = event.data.get("id")
         if event.kind == events.Updated.KIND:
-            for connection in self.connections:
-                if connection.participant_id == subject:
-                    connection.role = event.data.get("role", connection.role)
-        elif event.kind == events.Removed.KIND:
             for connection in list(self.connections):
                 if connection.participant_id == subject:
+                    connection.role = event.data.get("role", connection.role)
+                    stage = bool(event.data.get("stage", connection.stage))
+                    if stage != connection.stage:
+                        connection.stage = stage
+                        connection.resync()
+        elif event.kind in {events.Left.KIND, events.Removed.KIND}:
+            for connection in list(self.connections):
+                # Whether one may signal to them is checked again (they may come back off
+                # stage, where two people of the audience exchange nothing).
+                connection.peers.pop(str(subject), None)
+                if event.kind == events.Removed.KIND and connection.participant_id == subject:
                     connection.close(CloseCode.REMOVED)
 
 
@@ -178,6 +186,19 @@ class Hubs:
                     await service.sweep(db=db, bus=self.bus, stale_after=STALE_AFTER)
             except Exception:
                 log.exception("could not sweep departed participants")
+
+    def in_background(self, work: Coroutine[Any, Any, object]) -> None:
+        """Run `work` without holding up the caller (a failure is logged)."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("meeting background work failed")
+
+        task = asyncio.create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def cut_from_sfu(self, room_id: int, participant_id: str) -> None:
         """Cut a removed participant's media on Janus too, without holding up the moderator."""

@@ -79,10 +79,15 @@ async def media_settings(slug: str, request: Request, db: DbSession) -> JSONResp
         "transport": "mesh",
         "mesh_limit": settings.mesh_limit,
     }
+    me = await service.participant(db=db, claims=claims)
+    # Off a webinar's stage one watches: the page publishes nothing (the server enforces it).
+    body["publish"] = me is not None and service.on_stage(
+        me, webinar=await service.is_webinar(db, room)
+    )
     sfu: Sfu = runtime_of(request).sfu
     if uses_sfu(room) and sfu.enabled:
         # The way in is for people in the meeting (a removed one gets no new token).
-        if await service.participant(db=db, claims=claims) is None:
+        if me is None:
             raise Forbidden(N_("You are no longer in this meeting."), code="not_in_meeting")
         bus = runtime_of(request).bus
 

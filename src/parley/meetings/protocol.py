@@ -10,7 +10,7 @@ From the browser (validated here; anything else gets an `error` and changes noth
 - Moderators only: `mod.mute {target}`, `mod.mute_all`, `mod.remove {target, ban}`,
   `mod.promote {target}`, `mod.demote {target}`, `mod.admit {entry}`, `mod.refuse {entry}`,
   `mod.lock {chat?, private_chat?, microphone?, camera?, screen?}`, `mod.lower_hands`,
-  `mod.end`, `chat.clear`;
+  `mod.end`, `chat.clear`, and in a webinar `mod.stage {target, on}` (below);
   `mod.presenter {target}`: participant `target` of the meeting (a moderator or not, the
   sender themself too) presents from now on; `updated` events follow for the former
   presenter and the new one (each participant view has `presenter`);
@@ -31,11 +31,13 @@ From the browser (validated here; anything else gets an `error` and changes noth
 - `ping`.
 
 From the server:
-- `welcome {version, you, last_event, participants, chat, locks, video, layout, media,
-  server_time, polls…}`: the snapshot, after `hello` (or after a gap too large to replay).
-  `you` and each of `participants` is a participant view (`parley.meetings.events.
-  ParticipantView`: id, name, role, guest, muted, camera, screen, hand, presenter); `layout`
-  is the one a moderator pushed, or null.
+- `welcome {version, you, last_event, participants, count, webinar, chat, locks, video,
+  layout, media, server_time, polls…}`: the snapshot, after `hello` (or after a gap too large
+  to replay). `you` and each of `participants` is a participant view (`parley.meetings.events.
+  ParticipantView`: id, name, role, guest, muted, camera, screen, hand, presenter, stage);
+  `layout` is the one a moderator pushed, or null; `count` is how many people are in the
+  meeting, listed or not. The server may send a fresh `welcome` at any time (see the
+  webinar): the page takes it as a whole new state and numbers on from its `last_event`.
 - `event {id, kind, data}`: a numbered change; ids grow by one per room, so a client knows
   what it missed. Each kind and its `data` is a model of `parley.meetings.events` (joined,
   updated, left, removed, chat, chat.cleared, locks, hands.lowered, poll.*, video, layout,
@@ -45,6 +47,34 @@ From the server:
 - `reaction {from, emoji}`: someone reacted (not numbered, not kept).
 - `superseded`: the same person opened the meeting elsewhere (another tab); this socket closes.
 - `waiting {items}` (moderators), `error {code, message}`, `pong`, `ping`, `closed`.
+
+Webinar (the room setting `webinar`): only the people on stage are seen and heard; the
+others (the audience) watch, raise their hand, chat and answer polls. On stage are the
+moderators and the people a moderator brought there; every participant view carries
+`stage` (outside a webinar it is always true and nothing below applies).
+- `mod.stage {target, on}` (moderators; `error no_stage` outside a webinar) brings `target` on
+  stage or takes them off it. A moderator stays on stage by their role; promoting someone
+  brings them on stage and demoting takes them off it, unless they were brought there.
+- Who is listed: people on stage (moderators included) see everyone, as in any meeting.
+  People off stage see only the people on stage and themself: the `joined`, `updated`,
+  `left` and `removed` events of another person off stage reach them as gap fillers (kind
+  `none`). Every event's audience is fixed when it is numbered, so the live view, a replay
+  and a later snapshot agree.
+- Brought on stage: the people on stage get `updated {stage: true}`, the audience gets
+  `joined` for them. Taken off: `updated {stage: false, muted: true, camera: false,
+  screen: false, by}` to the people on stage and to them (their page stops its devices, as
+  after `mod.mute`); the rest of the audience gets `left {id}`.
+- When your own stage changes (brought on or off, promoted or demoted), your `updated` is
+  followed by a fresh `welcome` with the list you now see. A reconnection whose missed
+  events include an `updated` about you gets a fresh `welcome` rather than a replay.
+- `event audience {count}`: how many people are in the meeting, sent to everyone with each
+  arrival, departure or removal (not debounced: one small event per change, written in the
+  same transaction, so a replay keeps it exact).
+- Refused off stage: `state.update` turning the microphone (`muted: false`), camera or screen
+  on (`error not_on_stage`; turning them off is always allowed), and `signal` between two
+  people who are both off stage (`error not_on_stage`: the audience connects only to the
+  people on stage). On the media server the way in (`GET /r/<slug>/media`) says
+  `publish: false` off stage, and the server takes down what someone off stage publishes.
 
 The server never takes a sender's id or role from the message: they come from the join token.
 """
@@ -163,6 +193,12 @@ class ModPromote(_Message):
 class ModDemote(_Message):
     type: Literal["mod.demote"]
     target: ParticipantId
+
+
+class ModStage(_Message):
+    type: Literal["mod.stage"]
+    target: ParticipantId
+    on: bool
 
 
 class ModAdmit(_Message):
@@ -325,6 +361,7 @@ ClientMessage = Annotated[
     | ModRemove
     | ModPromote
     | ModDemote
+    | ModStage
     | ModAdmit
     | ModRefuse
     | ModLock

@@ -204,6 +204,21 @@ async def demote(ctx: Context, msg: protocol.ModDemote) -> None:
     await service.set_role(
         db=ctx.db, bus=ctx.bus, claims=ctx.claims, target=msg.target, role="participant"
     )
+    _take_down(ctx, msg.target)
+
+
+@on(protocol.ModStage)
+async def stage(ctx: Context, msg: protocol.ModStage) -> None:
+    await service.set_stage(db=ctx.db, bus=ctx.bus, claims=ctx.claims, target=msg.target, on=msg.on)
+    if not msg.on:
+        _take_down(ctx, msg.target)
+
+
+def _take_down(ctx: Context, target: str) -> None:
+    """On the SFU, end at once the feeds of someone who left a webinar's stage."""
+    sfu = ctx.hubs.sfu
+    if sfu is not None:
+        ctx.hubs.in_background(sfu.take_down(room_id=ctx.claims.room_id, participant_ids={target}))
 
 
 @on(protocol.ModAdmit)

@@ -18,15 +18,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.bus import Bus
 from parley.db import utcnow
-from parley.errors import N_, Forbidden, NotFound
+from parley.errors import N_, Conflict, Forbidden, NotFound
 from parley.media.sfu import uses_sfu
 from parley.meetings import access, events
-from parley.meetings.events import Changes, event_message, gap_message
+from parley.meetings.events import Among, Changes, Updated, event_message, gap_message
 from parley.meetings.models import ChatMessage, MeetingEvent
 from parley.meetings.protocol import LOCKABLE
 from parley.rooms import service as rooms
@@ -43,7 +43,39 @@ CHAT_HISTORY = 200
 MAX_REPLAY = 400
 
 
-def participant_view(row: RoomParticipant, room: Room) -> dict[str, Any]:
+def on_stage(row: RoomParticipant, *, webinar: bool) -> bool:
+    """Whether the participant is seen and heard: everyone outside a webinar; in one, the
+    moderators and the people a moderator brought on stage."""
+    return not webinar or row.role == "moderator" or row.on_stage
+
+
+def seen_by(row: RoomParticipant, *, webinar: bool) -> Among | None:
+    """Who sees the changes of this participant: everyone, unless they are off a webinar's
+    stage (then the people on it, and themself)."""
+    if on_stage(row, webinar=webinar):
+        return None
+    return Among(stage=True, also=(row.participant_id,))
+
+
+async def is_webinar(db: AsyncSession, room: Room) -> bool:
+    return bool((await rooms.effective_settings(db=db, room=room))["webinar"])
+
+
+async def head_count(db: AsyncSession, room: Room) -> int:
+    """How many people are in the room's meeting now."""
+    await db.flush()
+    count = await db.scalar(
+        select(func.count())
+        .select_from(RoomParticipant)
+        .where(
+            RoomParticipant.room_id == room.id,
+            RoomParticipant.meeting_number == room.meeting_number,
+        )
+    )
+    return count or 0
+
+
+def participant_view(row: RoomParticipant, room: Room, *, webinar: bool) -> dict[str, Any]:
     """A participant of `room`'s meeting as `events.ParticipantView` has them."""
     return {
         "id": row.participant_id,
@@ -55,6 +87,7 @@ def participant_view(row: RoomParticipant, room: Room) -> dict[str, Any]:
         "screen": row.screen,
         "hand": row.hand_raised_at.isoformat() if row.hand_raised_at else None,
         "presenter": room.presenter == row.participant_id,
+        "stage": on_stage(row, webinar=webinar),
     }
 
 
@@ -108,6 +141,7 @@ async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomPart
     room = await access.current_room(db, claims)
     await _refuse_removed(db=db, claims=claims)
     settings = await rooms.effective_settings(db=db, room=room)
+    webinar = bool(settings["webinar"])
     changes = Changes(db, room.id)
     row = await access.row(db, room.id, claims.participant_id)
     now = utcnow()
@@ -133,7 +167,12 @@ async def connect(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> RoomPart
         await db.flush()
         if row.role == "moderator" and await _lock_presenter(db, room) is None:
             room.presenter = row.participant_id
-        await changes.add(events.Joined(**participant_view(row, room)))
+        await changes.add(
+            events.Joined(**participant_view(row, room, webinar=webinar)),
+            seen_by(row, webinar=webinar),
+        )
+        if webinar:
+            await changes.add(events.Audience(count=await head_count(db, room)))
     else:
         row.connections += 1
         row.last_seen_at = now
@@ -158,11 +197,21 @@ async def leave(*, db: AsyncSession, bus: Bus, claims: JoinClaims) -> None:
     row = await access.row(db, claims.room_id, claims.participant_id)
     if row is None or row.meeting_number != claims.meeting_number:
         return
+    room = await db.get(Room, claims.room_id)
+    assert room is not None  # the participant's row goes with it
     await db.delete(row)
     changes = Changes(db, claims.room_id)
-    await changes.add(events.Left(id=claims.participant_id))
-    await _hand_over(db, changes, row)
+    await _left(db, changes, room, row)
     await changes.commit(bus)
+
+
+async def _left(db: AsyncSession, changes: Changes, room: Room, row: RoomParticipant) -> None:
+    """Say that `row`'s participant left (its row deleted in this transaction)."""
+    webinar = await is_webinar(db, room)
+    await changes.add(events.Left(id=row.participant_id), seen_by(row, webinar=webinar))
+    await _hand_over(db, changes, row)
+    if webinar:
+        await changes.add(events.Audience(count=await head_count(db, room)))
 
 
 async def touch(*, db: AsyncSession, room_id: int, participant_ids: Sequence[str]) -> None:
@@ -211,8 +260,9 @@ async def sweep(*, db: AsyncSession, bus: Bus, stale_after: timedelta) -> int:
             await db.rollback()
             continue
         changes = Changes(db, row.room_id)
-        await changes.add(events.Left(id=row.participant_id))
-        await _hand_over(db, changes, row)
+        room = await db.get(Room, row.room_id)
+        if room is not None:
+            await _left(db, changes, room, row)
         await changes.commit(bus)
         removed += 1
     return removed
@@ -235,6 +285,13 @@ async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
         )
     ).all()
     mine = claims.participant_id
+    webinar = await is_webinar(db, room)
+    # Off a webinar's stage, one sees the people on it and oneself.
+    shown = [
+        p
+        for p in participants
+        if on_stage(me, webinar=webinar) or on_stage(p, webinar=webinar) or p is me
+    ]
     chat = (
         await db.scalars(
             select(ChatMessage)
@@ -254,8 +311,10 @@ async def snapshot(*, db: AsyncSession, claims: JoinClaims) -> dict[str, Any]:
     return {
         "type": "welcome",
         "last_event": room.event_seq,
-        "you": participant_view(me, room),
-        "participants": [participant_view(p, room) for p in participants],
+        "you": participant_view(me, room, webinar=webinar),
+        "participants": [participant_view(p, room, webinar=webinar) for p in shown],
+        "count": len(participants),
+        "webinar": webinar,
         "chat": [chat_view(m) for m in reversed(chat)],
         "locks": dict(room.locks or {}),
         "video": current_video(room),
@@ -280,6 +339,12 @@ async def missed(
         )
     ).all()
     if len(events) != room.event_seq - after:
+        return None
+    mine = claims.participant_id
+    if any(e.kind == Updated.KIND and e.data.get("id") == mine for e in events) and (
+        await is_webinar(db, room)
+    ):
+        # Their role or stage may have changed meanwhile, and with it whom they see.
         return None
     # Events another participant may not see still use up their numbers: send a gap filler.
     return [
@@ -332,8 +397,17 @@ async def set_hand(*, db: AsyncSession, bus: Bus, claims: JoinClaims, raised: bo
     if (me.hand_raised_at is not None) == raised:
         return
     me.hand_raised_at = utcnow() if raised else None
+    await _updated(db, bus, room, me)
+
+
+async def _updated(
+    db: AsyncSession, bus: Bus, room: Room, row: RoomParticipant, by: str | None = None
+) -> None:
+    """Commit a change of one participant's state with its event, to those who see them."""
+    webinar = await is_webinar(db, room)
     changes = Changes(db, room.id)
-    await changes.add(events.Updated(**participant_view(me, room)))
+    view = participant_view(row, room, webinar=webinar)
+    await changes.add(events.Updated(**view, by=by), seen_by(row, webinar=webinar))
     await changes.commit(bus)
 
 
@@ -357,12 +431,17 @@ async def update_state(
             raise access.Refused(N_("A moderator has turned cameras off."), code="locked")
         if screen and locks.get("screen"):
             raise access.Refused(N_("A moderator has turned screen sharing off."), code="locked")
+    if (muted is False or camera or screen) and not on_stage(
+        me, webinar=await is_webinar(db, room)
+    ):
+        raise access.Refused(
+            N_("Only the people on stage may turn on a microphone, a camera or a screen."),
+            code="not_on_stage",
+        )
     for name, value in (("muted", muted), ("camera", camera), ("screen", screen)):
         if value is not None:
             setattr(me, name, value)
-    changes = Changes(db, room.id)
-    await changes.add(events.Updated(**participant_view(me, room)))
-    await changes.commit(bus)
+    await _updated(db, bus, room, me)
 
 
 async def media_moved(*, db: AsyncSession, bus: Bus, room_id: int, node: str) -> None:
@@ -376,8 +455,15 @@ async def media_moved(*, db: AsyncSession, bus: Bus, room_id: int, node: str) ->
 async def check_peer(*, db: AsyncSession, claims: JoinClaims, target: str) -> None:
     """Refuse unless both the sender and `target` are in this meeting (before signalling)."""
     room = await access.current_room(db, claims)
-    await access.actor(db, claims)
-    await _target(db, room, target)
+    me = await access.actor(db, claims)
+    peer = await _target(db, room, target)
+    webinar = await is_webinar(db, room)
+    if not (on_stage(me, webinar=webinar) or on_stage(peer, webinar=webinar)):
+        # The audience connects to the people on stage only.
+        raise access.Refused(
+            N_("People off stage exchange no audio or video with each other."),
+            code="not_on_stage",
+        )
 
 
 # What moderators do
@@ -415,11 +501,13 @@ async def mute_in(*, db: AsyncSession, bus: Bus, room: Room, target: str | None,
                 )
             ).all()
         )
+    webinar = await is_webinar(db, room)
     changes = Changes(db, room.id)
     for row in rows:
         row.muted = True
         # `by`: the participant's browser turns its microphone off when someone else did this.
-        await changes.add(events.Updated(**participant_view(row, room), by=by))
+        view = participant_view(row, room, webinar=webinar)
+        await changes.add(events.Updated(**view, by=by), seen_by(row, webinar=webinar))
     await changes.commit(bus)
     return len(rows)
 
@@ -432,11 +520,13 @@ async def set_role(
     row = await _target(db, room, target)
     if role == "participant" and row.participant_id == f"u{room.owner_id}":
         raise Forbidden(N_("The room's owner always moderates it."), code="owner_stays")
+    webinar = await is_webinar(db, room)
+    was = on_stage(row, webinar=webinar)
     row.role = role
     if role == "moderator" and await _lock_presenter(db, room) is None:
         room.presenter = row.participant_id
     changes = Changes(db, room.id)
-    await changes.add(events.Updated(**participant_view(row, room)))
+    await _stage_moved(changes, room, row, was=was, webinar=webinar, by=claims.participant_id)
     await changes.commit(bus)
 
 
@@ -449,11 +539,17 @@ async def set_presenter(*, db: AsyncSession, bus: Bus, claims: JoinClaims, targe
     if before == row.participant_id:
         return
     room.presenter = row.participant_id
+    webinar = await is_webinar(db, room)
     changes = Changes(db, room.id)
     previous = None if before is None else await access.row(db, room.id, before)
     if previous is not None and previous.meeting_number == room.meeting_number:
-        await changes.add(events.Updated(**participant_view(previous, room)))
-    await changes.add(events.Updated(**participant_view(row, room)))
+        view = participant_view(previous, room, webinar=webinar)
+        await changes.add(events.Updated(**view), seen_by(previous, webinar=webinar))
+    # In a webinar the presenter is seen and heard: they come on stage.
+    was = on_stage(row, webinar=webinar)
+    if not was:
+        row.on_stage = True
+    await _stage_moved(changes, room, row, was=was, webinar=webinar, by=claims.participant_id)
     await changes.commit(bus)
 
 
@@ -485,7 +581,9 @@ async def _hand_over(db: AsyncSession, changes: Changes, gone: RoomParticipant) 
     )
     room.presenter = None if successor is None else successor.participant_id
     if successor is not None:
-        await changes.add(events.Updated(**participant_view(successor, room)))
+        # A moderator: on stage, seen by everyone.
+        view = participant_view(successor, room, webinar=await is_webinar(db, room))
+        await changes.add(events.Updated(**view))
 
 
 async def set_layout(
@@ -498,6 +596,51 @@ async def set_layout(
     changes = Changes(db, room.id)
     await changes.add(events.Layout(layout=layout))
     await changes.commit(bus)
+
+
+async def set_stage(
+    *, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, on: bool
+) -> None:
+    """A moderator brings a participant of a webinar on stage, or takes them off it (a
+    moderator stays on it by their role)."""
+    room = await access.current_room(db, claims)
+    await access.moderator(db, claims)
+    row = await _target(db, room, target)
+    if not await is_webinar(db, room):
+        raise Conflict(N_("This meeting is not a webinar: everyone is on stage."), code="no_stage")
+    was = on_stage(row, webinar=True)
+    row.on_stage = on
+    changes = Changes(db, room.id)
+    await _stage_moved(changes, room, row, was=was, webinar=True, by=claims.participant_id)
+    await changes.commit(bus)
+
+
+async def _stage_moved(
+    changes: Changes, room: Room, row: RoomParticipant, *, was: bool, webinar: bool, by: str
+) -> None:
+    """Tell of a change of `row`'s role or stage, to whom it concerns.
+
+    Brought on stage: the people on stage get `updated`, the others see them arrive
+    (`joined`). Taken off it: their microphone, camera and screen are turned off (`updated`
+    with `by`, to the people on stage and to them, whose page stops its devices); the other
+    people off stage see them go (`left`)."""
+    now = on_stage(row, webinar=webinar)
+    if now == was:
+        view = participant_view(row, room, webinar=webinar)
+        await changes.add(events.Updated(**view), seen_by(row, webinar=webinar))
+    elif now:
+        view = participant_view(row, room, webinar=webinar)
+        await changes.add(events.Updated(**view), Among(stage=True))
+        await changes.add(events.Joined(**view), Among(stage=False))
+    else:
+        row.muted, row.camera, row.screen = True, False, False
+        view = participant_view(row, room, webinar=webinar)
+        await changes.add(
+            events.Updated(**view, by=by), Among(stage=True, also=(row.participant_id,))
+        )
+        await changes.add(
+            events.Left(id=row.participant_id), Among(stage=False, but=(row.participant_id,))
+        )
 
 
 async def remove(*, db: AsyncSession, bus: Bus, claims: JoinClaims, target: str, ban: bool) -> None:
@@ -530,10 +673,14 @@ async def remove_from(*, db: AsyncSession, bus: Bus, room: Room, target: str, ba
         db.add(removal)
     removal.banned = removal.banned or ban
     removal.removed_at = utcnow()
+    webinar = await is_webinar(db, room)
+    seen = seen_by(row, webinar=webinar)
     await db.delete(row)
     changes = Changes(db, room.id)
-    await changes.add(events.Removed(id=target, ban=ban))
+    await changes.add(events.Removed(id=target, ban=ban), seen)
     await _hand_over(db, changes, row)
+    if webinar:
+        await changes.add(events.Audience(count=await head_count(db, room)))
     await changes.commit(bus)
 
 
@@ -545,6 +692,7 @@ async def lock(*, db: AsyncSession, bus: Bus, claims: JoinClaims, locks: dict[st
     room.locks = current
     changes = Changes(db, room.id)
     await changes.add(events.Locks(**current))
+    webinar = await is_webinar(db, room)
     if current["microphone"]:
         # Locking microphones mutes the participants who were speaking.
         for row in (
@@ -557,8 +705,9 @@ async def lock(*, db: AsyncSession, bus: Bus, claims: JoinClaims, locks: dict[st
             )
         ).all():
             row.muted = True
+            view = participant_view(row, room, webinar=webinar)
             await changes.add(
-                events.Updated(**participant_view(row, room), by=claims.participant_id)
+                events.Updated(**view, by=claims.participant_id), seen_by(row, webinar=webinar)
             )
     await changes.commit(bus)
 

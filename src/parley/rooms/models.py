@@ -49,6 +49,9 @@ class Room(Base):
     anyone_can_open: Mapped[bool] = mapped_column(Boolean, default=False)
     # Media through the SFU from the first person on, rather than once the meeting grows.
     media_server: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Only the people on stage (moderators, and those a moderator brings up) are seen and
+    # heard; the others watch (see parley.meetings.service).
+    webinar: Mapped[bool] = mapped_column(Boolean, default=False)
 
     owner: Mapped[User] = relationship()
     shares: Mapped[list[RoomShare]] = relationship(
@@ -107,6 +110,8 @@ class RoomParticipant(Base):
     camera: Mapped[bool] = mapped_column(Boolean, default=False)
     screen: Mapped[bool] = mapped_column(Boolean, default=False)
     hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # In a webinar: a moderator brought them on stage (moderators are on it by their role).
+    on_stage: Mapped[bool] = mapped_column(Boolean, default=False)
     # When the last connection went away; the participant leaves after a grace period.
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

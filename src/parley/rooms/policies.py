@@ -61,6 +61,12 @@ ROOM_SETTINGS = (
         ),
         False,
     ),
+    RoomSetting(
+        "webinar",
+        N_("Webinar"),
+        N_("Only moderators and the people they bring on stage are seen and heard."),
+        False,
+    ),
 )
 SETTING_KEYS = tuple(s.key for s in ROOM_SETTINGS)
 

@@ -27,6 +27,7 @@ class RoomSettings(BaseModel):
     all_moderators: bool | None = None
     anyone_can_open: bool | None = None
     media_server: bool | None = None
+    webinar: bool | None = None
 
 
 class RoomUpdate(RoomSettings):
@@ -63,6 +64,7 @@ class RoomOut(BaseModel):
     all_moderators: bool
     anyone_can_open: bool
     media_server: bool
+    webinar: bool
     shared_with: list[MemberOut]
     created_at: datetime
 
