@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 from tests.browser.people import (
     arrive_as_guest,
     choose,
@@ -17,6 +17,7 @@ from tests.browser.people import (
     open_panel,
 )
 from tests.browser.server import ParleyServer
+from tests.browser.test_media import my_id, plays
 
 
 def _meeting(new_page: Callable[..., Page], server: ParleyServer, *guests: str) -> list[Page]:
@@ -254,3 +255,57 @@ def test_the_presenter_role_is_handed_over_and_enforced(
     bea.get_by_role("button", name="More", exact=True).click()
     expect(bea.get_by_role("menuitemradio", name="Grid")).to_be_checked()
     bea.keyboard.press("Escape")
+
+
+def test_a_webinar_shows_the_stage_and_brings_a_viewer_on_it(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    make_member(server, "ada@example.org", "Ada Lovelace", admin=True)
+    ada = new_page()
+    link = open_new_room(ada, "Open lecture")
+    ada.get_by_label("Webinar").check()
+    ada.get_by_role("button", name="Save the settings").click()
+    expect(ada.get_by_text("Settings saved.")).to_be_visible()
+    ada.goto(link)
+    join_meeting(ada)
+    viewers = []
+    for name in ("Bea", "Cy"):
+        page = arrive_as_guest(new_page, link, name)
+        join_meeting(page)
+        viewers.append(page)
+    bea, cy = viewers
+    # A viewer is told, publishes nothing, and sees only the stage (and counts everyone).
+    expect(bea.locator("#meeting-notice")).to_contain_text("This meeting is a webinar")
+    expect(bea.get_by_role("button", name="Unmute")).to_be_disabled()
+    expect(bea.get_by_role("button", name="Start the camera")).to_be_disabled()
+    assert bea.evaluate(
+        "() => window.parleyMedia.local.cam === null && window.parleyMedia.local.mic === null"
+    )
+    expect(bea.locator("#tiles .tile")).to_have_count(1)
+    expect(bea.locator("#tiles")).to_contain_text("Ada Lovelace")
+    open_panel(bea, "Participants")
+    expect(bea.get_by_role("tab", name="Participants (3)")).to_be_visible()
+    expect(bea.locator("#participant-list")).not_to_contain_text("Cy")
+    wait_until(lambda: plays(bea, my_id(ada)), "Ada's video for a viewer")
+    # The moderator sees everyone in the list, and only the stage on the stage.
+    open_panel(ada, "Participants")
+    expect(ada.locator("#participant-list .person")).to_have_count(3)
+    expect(ada.locator("#tiles .tile")).to_have_count(1)
+
+    # Bea raises her hand and is brought on stage: she publishes, Cy sees and hears her.
+    bea.get_by_role("button", name="Raise my hand").click()
+    ada.get_by_role("button", name="Actions for Bea").click()
+    ada.get_by_role("menuitem", name="Bring on stage").click()
+    expect(bea.locator("#meeting-notice")).to_contain_text("brought you on stage")
+    bea.get_by_role("button", name="Unmute").click()
+    bea.get_by_role("button", name="Start the camera").click()
+    expect(cy.locator("#tiles .tile")).to_have_count(2)
+    wait_until(lambda: plays(cy, my_id(bea)), "Bea's video for another viewer")
+    screenshot(cy, "room-webinar-viewer-en")
+
+    # Taken off stage: her devices stop and she is in the audience again.
+    ada.get_by_role("button", name="Actions for Bea").click()
+    ada.get_by_role("menuitem", name="Take off stage").click()
+    expect(bea.locator("#meeting-notice")).to_contain_text("You are back in the audience.")
+    expect(bea.get_by_role("button", name="Start the camera")).to_be_disabled()
+    expect(cy.locator("#tiles .tile")).to_have_count(1)

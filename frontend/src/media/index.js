@@ -40,6 +40,7 @@ export class Media {
     this.remote = new Map(); // participant id -> { camera, screen } streams
     this.talking = new Set();
     this.pinned = null;
+    this.webinar = false;
     this.layoutChoice = "auto";
     this.gridPage = 0;
     this.lastSpeaker = null;
@@ -259,6 +260,7 @@ export class Media {
       this.notice(_("This room mutes people when they join. Turn your microphone on when you want to speak."));
     }
     this.enforceLocks();
+    if (first && this.offStage()) this.notice(_("This meeting is a webinar: you see and hear the people on stage. Raise your hand to ask to speak."));
     this.people = people;
     this.sync();
     for (const message of this.early.splice(0)) this.signal(message);
@@ -377,10 +379,17 @@ export class Media {
 
   // My own row changed on the server: a moderator may have muted me.
   youUpdated(me) {
+    const stageBefore = this.you ? this.you.stage : undefined;
+    const stageMoved = this.webinar && stageBefore !== undefined && me.stage !== stageBefore;
     this.you = { ...this.you, ...me };
+    if (stageMoved) {
+      this.notice(me.stage ? _("A moderator brought you on stage: you may turn your microphone and camera on.") : _("You are back in the audience."));
+      // Through the media server, the way in says whether this person publishes.
+      if (this.transport instanceof SfuTransport) this.transport.restart();
+    }
     this.moderator = me.role === "moderator";
     // `by`: someone else (a moderator) muted me; my own changes come back without it.
-    if (me.muted && me.by && me.by !== this.you.id && this.local.mic) {
+    if (!stageMoved && me.muted && me.by && me.by !== this.you.id && this.local.mic) {
       this.local.stopMic();
       this.notice(_("A moderator muted your microphone."));
     }
@@ -394,8 +403,13 @@ export class Media {
     this.renderButtons();
   }
 
+  // Off a webinar's stage, nothing is sent: the microphone, camera and screen stay off.
   locked(what) {
-    return !this.moderator && Boolean(this.locks[what]);
+    return this.offStage() || (!this.moderator && Boolean(this.locks[what]));
+  }
+
+  offStage() {
+    return this.webinar && Boolean(this.you) && this.you.stage === false;
   }
 
   enforceLocks() {
@@ -451,7 +465,8 @@ export class Media {
       if (icons) button.querySelector("use").setAttribute("href", `#i-${on ? icons[0] : icons[1]}`);
       const locked = !on && this.locked(lockedBy);
       button.disabled = locked || !this.inMesh;
-      button.title = locked ? _("A moderator has turned this off.") : label;
+      const why = this.offStage() ? _("Only the people on stage are seen and heard: raise your hand to ask to speak.") : _("A moderator has turned this off.");
+      button.title = locked ? why : label;
     };
     set("mic-button", Boolean(this.local.mic), _("Mute"), _("Unmute"), "microphone", ["mic", "mic-off"]);
     set("camera-button", Boolean(this.local.cam), _("Stop the camera"), _("Start the camera"), "camera", ["camera", "camera-off"]);
@@ -645,7 +660,7 @@ export class Media {
     const shown = this.inMesh ? this.meshIds() : [this.you.id];
     // My own tile follows my devices at once, without waiting for the server's echo.
     const people = this.people
-      .filter((p) => shown.includes(p.id))
+      .filter((p) => shown.includes(p.id) && !(this.webinar && p.stage === false))
       .map((p) => (p.id === this.you.id ? { ...p, muted: !this.local.mic, camera: Boolean(this.local.cam), screen: Boolean(this.local.screen) } : p));
     if (this.pinned && !people.some((p) => p.id === this.pinned)) this.pinned = null;
     const here = new Set(people.map((p) => p.id));

@@ -346,6 +346,12 @@ export class SfuTransport {
   // The camera and microphone, published from the start (tracks come and go by replaceTrack).
   async publish(generation) {
     const { handle, joined } = await this.joinAs(generation, "camera");
+    if (this.config.publish === false) {
+      // Off a webinar's stage: in the room to hear of its publishers, sending nothing.
+      this.publisher = { handle, pc: null, id: joined.id, privateId: joined.private_id, senders: null };
+      this.addFeeds(joined.publishers || []);
+      return;
+    }
     const pc = this.newConnection(generation, handle);
     const audio = pc.addTransceiver("audio", { direction: "sendonly", streams: [this.local.camera] });
     const video = pc.addTransceiver("video", { direction: "sendonly", streams: [this.local.camera], sendEncodings: simulcastLayers(this.local.choices) });
@@ -361,6 +367,7 @@ export class SfuTransport {
   }
 
   async syncScreen(generation) {
+    if (this.publisher && !this.publisher.senders) return;
     const track = this.local.screenTrack;
     if (track && !this.screenPublisher) {
       const placeholder = (this.screenPublisher = { track });
@@ -387,7 +394,7 @@ export class SfuTransport {
   }
 
   applyLocal() {
-    if (!this.publisher) return;
+    if (!this.publisher || !this.publisher.senders) return;
     const { senders } = this.publisher;
     for (const [role, sender] of Object.entries(senders)) {
       const track = this.local.track(role);

@@ -17,7 +17,7 @@ const PING_MS = 10000;
 // How long an event that came early waits for the ones before it.
 const GAP_WAIT_MS = 500;
 
-/** @typedef {import("./state.js").MeetingState & { last: number | null, waiting: object[] }} ClientState */
+/** @typedef {import("./state.js").MeetingState & { last: number | null, waiting: object[], webinar: boolean }} ClientState */
 
 export class MeetingClient extends EventTarget {
   /** @param {string} url the room's live socket path */
@@ -25,7 +25,7 @@ export class MeetingClient extends EventTarget {
     super();
     this.url = url;
     /** @type {ClientState} */
-    this.state = { you: null, participants: new Map(), chat: [], locks: {}, layout: null, count: null, last: null, waiting: [] };
+    this.state = { you: null, participants: new Map(), chat: [], locks: {}, layout: null, webinar: false, count: null, last: null, waiting: [] };
     this.socket = null;
     this.connections = 0;
     this.pingSent = 0;
@@ -104,6 +104,7 @@ export class MeetingClient extends EventTarget {
         state.chat = message.chat;
         state.locks = message.locks;
         state.layout = message.layout || null;
+        state.webinar = Boolean(message.webinar);
         state.count = message.count ?? null;
         state.last = message.last_event;
         this.early.clear();
@@ -162,7 +163,12 @@ export class MeetingClient extends EventTarget {
   apply(event) {
     const { you, removed, ...changes } = reduce(this.state, event);
     Object.assign(this.state, changes);
-    if (you) this.state.you = { ...this.state.you, ...you };
+    if (you) {
+      // `by` belongs to this event only (who muted me), not to my state.
+      const person = /** @type {Record<string, any>} */ ({ ...this.state.you, ...you });
+      delete person.by;
+      this.state.you = /** @type {import("./state.js").Person} */ (person);
+    }
     if (!EVENT_KINDS.includes(event.kind)) console.warn("Unknown meeting event:", event.kind);
     this.emit("change", { event, changes, you });
     if (removed) this.emit("ended", { reason: "removed", ban: removed.ban });

@@ -128,6 +128,7 @@ export async function initialize() {
     renderLocks();
     if (client.state.layout) chooseLayout(client.state.layout);
     renderLayout();
+    media.webinar = client.state.webinar;
     media.welcome(client.state.you, people_(), client.state.locks, message.media);
     polls.snapshot(message);
     document.getElementById("polls-empty").hidden = Boolean(message.poll);
@@ -138,7 +139,7 @@ export async function initialize() {
   client.addEventListener("change", (event) => {
     const { event: change, changes, you } = /** @type {CustomEvent} */ (event).detail;
     const data = change.data || {};
-    if (you) media.youUpdated(client.state.you);
+    if (you) media.youUpdated(you);
     if (changes.participants) {
       syncMedia();
       drawPeople();

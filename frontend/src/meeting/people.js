@@ -95,6 +95,10 @@ export class PeopleList {
       const items = [];
       if (!current.muted && !mine) items.push({ label: _("Mute"), run: () => send({ type: "mod.mute", target: current.id }) });
       if (!current.presenter) items.push({ label: mine ? _("Present myself") : _("Make presenter"), run: () => send({ type: "mod.presenter", target: current.id }) });
+      if (this.client.state.webinar && current.role !== "moderator") {
+        if (current.stage) items.push({ label: _("Take off stage"), run: () => send({ type: "mod.stage", target: current.id, on: false }) });
+        else items.push({ label: _("Bring on stage"), run: () => send({ type: "mod.stage", target: current.id, on: true }) });
+      }
       if (!mine) {
         if (current.role === "moderator") items.push({ label: _("Remove moderator rights"), run: () => send({ type: "mod.demote", target: current.id }) });
         else items.push({ label: _("Make moderator"), run: () => send({ type: "mod.promote", target: current.id }) });
