@@ -65,7 +65,8 @@ export class PeopleList {
     people.sort(byHandRoleName);
     this.list.update(people);
     document.getElementById("participant-none").hidden = !this.query || people.length > 0;
-    const count = this.client.state.count ?? participants.size;
+    // A webinar's audience is not listed to itself: the server counts everyone.
+    const count = this.client.state.webinar ? (this.client.state.count ?? participants.size) : participants.size;
     document.getElementById("participant-count").textContent = `(${count})`;
   }
 
