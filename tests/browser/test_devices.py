@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.browser import test_sfu
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, page_opener, screenshot, wait_until
-from tests.browser.people import arrive_as_guest, join_meeting, make_member, open_new_room
+from tests.browser.people import arrive_as_guest, choose, join_meeting, make_member, open_new_room
 from tests.browser.server import ParleyServer
 from tests.janus import JanusProcess, Namespace
 
@@ -138,7 +138,7 @@ def test_devices_change_in_the_meeting_without_renegotiating_and_the_choices_sta
     own = f'[data-tile="{ada_id}"] video'
     assert transform(ada, own) == "matrix(-1, 0, 0, 1, 0, 0)"
 
-    ada.get_by_role("button", name="Settings").click()
+    choose(ada, "More", "Settings")
     dialog = ada.get_by_role("dialog", name="Settings")
     expect(dialog).to_be_visible()
     # A live preview of the camera and the microphone's level (the fake one beeps).
@@ -217,7 +217,7 @@ def test_devices_change_in_the_meeting_without_renegotiating_and_the_choices_sta
 
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
-    expect(ada.get_by_role("button", name="Settings")).to_be_focused()
+    expect(ada.get_by_role("button", name="More", exact=True)).to_be_focused()
 
     # After a reload the choices are still there.
     ada.reload()
@@ -228,7 +228,7 @@ def test_devices_change_in_the_meeting_without_renegotiating_and_the_choices_sta
     assert ada.evaluate("() => window.parleyMedia.local.mic.label") == other_microphone
     expect(ada.locator('[data-mode="meeting"]')).to_have_attribute("data-self-view", "hidden")
     expect(ada.locator('[data-mode="meeting"]')).to_have_attribute("data-mirror", "off")
-    ada.get_by_role("button", name="Settings").click()
+    choose(ada, "More", "Settings")
     expect(dialog.get_by_label("Show my own video")).not_to_be_checked()
     expect(dialog.get_by_label("Mirror my video")).not_to_be_checked()
     expect(dialog.get_by_label("Lower video quality (data saver)")).to_be_checked()
@@ -251,7 +251,7 @@ def test_the_settings_speak_french(new_page: Callable[..., Page], server: Parley
     bea.get_by_label("Votre nom").fill("Béa")
     bea.get_by_role("button", name="Commencer").click()
     join_meeting(bea)
-    bea.get_by_role("button", name="Réglages").click()
+    choose(bea, "Plus", "Réglages")
     dialog = bea.get_by_role("dialog", name="Réglages")
     expect(dialog.get_by_label("Caméra à utiliser")).to_be_visible()
     expect(dialog.get_by_label("Micro à utiliser")).to_be_visible()
@@ -356,7 +356,7 @@ def test_through_the_sfu_the_camera_changes_in_place_and_the_data_saver_takes_th
     wait_until(lambda: sfu_received(ada, bea_id)["frames"] > 10, "Ada to receive Bea", 30)
     published = ada.evaluate(PUBLISHED)
 
-    ada.get_by_role("button", name="Settings").click()
+    choose(ada, "More", "Settings")
     dialog = ada.get_by_role("dialog", name="Settings")
     dialog.get_by_label("Camera to use").select_option(label=OTHER_CAMERA)
     wait_until(lambda: ada.evaluate(PUBLISHED)["camera"] == OTHER_CAMERA, "the other camera sent")

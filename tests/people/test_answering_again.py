@@ -29,7 +29,7 @@ async def test_accepting_twice_enters_the_meeting_twice(app: FastAPI) -> None:
             assert accepted.status_code == 303, accepted.text
             assert accepted.headers["location"] == f"/r/{slug}"
         meeting = await callee.get(f"/r/{slug}")
-        assert meeting.status_code == 200 and "meeting-layout" in meeting.text
+        assert meeting.status_code == 200 and 'data-mode="meeting"' in meeting.text
     finally:
         await caller.aclose()
         await callee.aclose()

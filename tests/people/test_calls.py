@@ -123,7 +123,7 @@ async def test_accepting_a_call_enters_the_room_and_nobody_answering_is_a_missed
         assert accepted.headers["location"] == f"/r/{slug}"
         # The join cookie is set: the meeting page opens for her.
         meeting = await callee.get(f"/r/{slug}")
-        assert meeting.status_code == 200 and "meeting-layout" in meeting.text
+        assert meeting.status_code == 200 and 'data-mode="meeting"' in meeting.text
 
         second = (
             await caller.post("/api/v1/calls", json={"user_id": grace.id}, headers=caller_headers)
@@ -256,7 +256,7 @@ async def test_inviting_members_and_guests_into_a_meeting(app: FastAPI, mailbox:
             f"/invitations/{invited.json()['invitation']['id']}/accept", headers=invitee_headers
         )
         assert accepted.status_code == 303
-        assert "meeting-layout" in (await invitee.get(f"/r/{slug}")).text
+        assert 'data-mode="meeting"' in (await invitee.get(f"/r/{slug}")).text
 
         # Guests by email: validated, sent through the outbox to a real SMTP server.
         bad = await owner.post(

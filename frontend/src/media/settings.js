@@ -90,7 +90,8 @@ export class SettingsDialog {
     this.stopMeter = () => {};
     this.meteredTrack = null;
     this.preview.srcObject = null;
-    byId("settings-button").focus();
+    // Back to where it was opened from: the More menu's button (the menu itself is closed).
+    byId("more-button").focus();
   }
 
   async fillDevices() {
