@@ -397,17 +397,16 @@ async def set_hand(*, db: AsyncSession, bus: Bus, claims: JoinClaims, raised: bo
     if (me.hand_raised_at is not None) == raised:
         return
     me.hand_raised_at = utcnow() if raised else None
-    await _updated(db, bus, room, me)
+    await _updated(db, bus, room, me, webinar=await is_webinar(db, room))
 
 
 async def _updated(
-    db: AsyncSession, bus: Bus, room: Room, row: RoomParticipant, by: str | None = None
+    db: AsyncSession, bus: Bus, room: Room, row: RoomParticipant, *, webinar: bool
 ) -> None:
     """Commit a change of one participant's state with its event, to those who see them."""
-    webinar = await is_webinar(db, room)
     changes = Changes(db, room.id)
     view = participant_view(row, room, webinar=webinar)
-    await changes.add(events.Updated(**view, by=by), seen_by(row, webinar=webinar))
+    await changes.add(events.Updated(**view), seen_by(row, webinar=webinar))
     await changes.commit(bus)
 
 
@@ -431,9 +430,8 @@ async def update_state(
             raise access.Refused(N_("A moderator has turned cameras off."), code="locked")
         if screen and locks.get("screen"):
             raise access.Refused(N_("A moderator has turned screen sharing off."), code="locked")
-    if (muted is False or camera or screen) and not on_stage(
-        me, webinar=await is_webinar(db, room)
-    ):
+    webinar = await is_webinar(db, room)
+    if (muted is False or camera or screen) and not on_stage(me, webinar=webinar):
         raise access.Refused(
             N_("Only the people on stage may turn on a microphone, a camera or a screen."),
             code="not_on_stage",
@@ -441,7 +439,7 @@ async def update_state(
     for name, value in (("muted", muted), ("camera", camera), ("screen", screen)):
         if value is not None:
             setattr(me, name, value)
-    await _updated(db, bus, room, me)
+    await _updated(db, bus, room, me, webinar=webinar)
 
 
 async def media_moved(*, db: AsyncSession, bus: Bus, room_id: int, node: str) -> None:
@@ -457,8 +455,10 @@ async def check_peer(*, db: AsyncSession, claims: JoinClaims, target: str) -> No
     room = await access.current_room(db, claims)
     me = await access.actor(db, claims)
     peer = await _target(db, room, target)
-    webinar = await is_webinar(db, room)
-    if not (on_stage(me, webinar=webinar) or on_stage(peer, webinar=webinar)):
+    # Outside a webinar everyone is on stage: the room's settings are read (on every signal)
+    # only when both would be off the stage of one.
+    off_stage = not (on_stage(me, webinar=True) or on_stage(peer, webinar=True))
+    if off_stage and await is_webinar(db, room):
         # The audience connects to the people on stage only.
         raise access.Refused(
             N_("People off stage exchange no audio or video with each other."),
