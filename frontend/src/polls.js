@@ -1,7 +1,7 @@
 // Polls on the meeting page: the moderator's form and live results, the voters' pop-in,
 // and the published results everyone sees (messages in parley/meetings/protocol.py).
 import { _ } from "./i18n.js";
-import { element as make } from "./dom.js";
+import { element } from "./dom.js";
 
 const PRESETS = {
   "yes-no": () => [_("Yes"), _("No")],
@@ -10,23 +10,18 @@ const PRESETS = {
   abcd: () => ["A", "B", "C", "D"],
 };
 
-// The page's one DOM helper, in the short form this file uses.
-function element(tag, className, text) {
-  return make(tag, { className, text });
-}
-
 // Bars with counts and percentages (of the people who answered).
 function bars(poll, results) {
-  const list = element("ul", "poll-bars");
+  const list = element("ul", { className: "poll-bars" });
   const voters = results.voters || 0;
   poll.options.forEach((option, index) => {
     const count = results.counts[index] || 0;
     const percent = voters ? Math.round((100 * count) / voters) : 0;
     const item = element("li");
-    const label = element("span", "poll-bar-label", option);
-    const figure = element("span", "poll-bar-figure", `${count} · ${percent} %`);
-    const track = element("span", "poll-bar-track");
-    const fill = element("span", "poll-bar-fill");
+    const label = element("span", { className: "poll-bar-label", text: option });
+    const figure = element("span", { className: "poll-bar-figure", text: `${count} · ${percent} %` });
+    const track = element("span", { className: "poll-bar-track" });
+    const fill = element("span", { className: "poll-bar-fill" });
     fill.style.width = `${percent}%`;
     track.append(fill);
     item.append(label, figure, track);
@@ -35,11 +30,11 @@ function bars(poll, results) {
   const wrapper = element("div");
   wrapper.append(list);
   if (results.texts && results.texts.length) {
-    const texts = element("ul", "poll-texts");
-    for (const text of results.texts) texts.append(element("li", "", text));
+    const texts = element("ul", { className: "poll-texts" });
+    for (const text of results.texts) texts.append(element("li", { text }));
     wrapper.append(texts);
   }
-  wrapper.append(element("p", "muted", _("%(count)s answered", { count: voters })));
+  wrapper.append(element("p", { className: "muted", text: _("%(count)s answered", { count: voters }) }));
   return wrapper;
 }
 
@@ -177,7 +172,7 @@ export class Polls {
       form.dataset.poll = String(poll.id);
       form.replaceChildren();
       if (poll.kind === "text") {
-        const label = element("label", "visually-hidden", _("Your answer"));
+        const label = element("label", { className: "visually-hidden", text: _("Your answer") });
         label.htmlFor = "poll-text";
         const area = element("textarea");
         area.id = "poll-text";
@@ -185,10 +180,10 @@ export class Polls {
         area.rows = 3;
         form.append(label, area);
       } else {
-        const group = element("fieldset", "poll-options");
-        group.append(element("legend", "visually-hidden", poll.question));
+        const group = element("fieldset", { className: "poll-options" });
+        group.append(element("legend", { className: "visually-hidden", text: poll.question }));
         poll.options.forEach((option, index) => {
-          const label = element("label", "check-row");
+          const label = element("label", { className: "check-row" });
           const input = element("input");
           input.type = poll.multiple ? "checkbox" : "radio";
           input.name = `poll-${poll.id}`;
@@ -198,7 +193,7 @@ export class Polls {
         });
         form.append(group);
       }
-      const submit = element("button", "button primary", _("Send my answer"));
+      const submit = element("button", { className: "button primary", text: _("Send my answer") });
       submit.type = "submit";
       form.append(submit);
     }

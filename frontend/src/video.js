@@ -4,21 +4,17 @@
 // The presenter's own player drives: its play, pause, seek and rate go to the room.
 import { PeerTubePlayer } from "@peertube/embed-api";
 import { _ } from "./i18n.js";
-import { element as make } from "./dom.js";
+import { element } from "./dom.js";
 
 const DRIFT_S = 0.5;
 const CHECK_MS = 1000;
 const HEARTBEAT_MS = 5000;
 
-// The page's one DOM helper, in the short form this file uses.
-function element(tag, className, text) {
-  return make(tag, { className, text });
-}
 
 // The browser's own player, for video files.
 class FilePlayer {
   constructor(container, video, driving, onUser) {
-    this.node = element("video", "shared-video-player");
+    this.node = element("video", { className: "shared-video-player" });
     this.node.src = video.url;
     this.node.playsInline = true;
     this.node.controls = driving;
@@ -79,7 +75,7 @@ class FilePlayer {
 class EmbedPlayer {
   constructor(container, video) {
     this.video = video;
-    this.node = element("iframe", "shared-video-player");
+    this.node = element("iframe", { className: "shared-video-player" });
     this.node.allow = "autoplay; fullscreen; picture-in-picture";
     this.node.referrerPolicy = "strict-origin-when-cross-origin";
     this.node.title = _("Shared video");

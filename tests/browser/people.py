@@ -100,3 +100,15 @@ def act_on(page: Page, person: str, action: str) -> None:
     open_panel(page, "Participants")
     page.get_by_role("button", name=f"Actions for {person}").click()
     page.get_by_role("menuitem", name=action, exact=True).click()
+
+
+def my_id(page: Page) -> str:
+    """The page's participant id, once the meeting's snapshot has arrived."""
+    page.wait_for_function("() => window.parleyMedia && window.parleyMedia.you")
+    return str(page.evaluate("() => window.parleyMedia.you.id"))
+
+
+def plays(page: Page, tile: str) -> bool:
+    """Whether the tile `tile` (a participant id, or `<id>:screen`) plays a video."""
+    video = page.locator(f'[data-tile="{tile}"] video')
+    return video.count() == 1 and bool(video.evaluate("v => v.videoWidth > 0 && !v.paused"))

@@ -14,7 +14,14 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.browser import test_sfu
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, page_opener, screenshot, wait_until
-from tests.browser.people import arrive_as_guest, choose, join_meeting, make_member, open_new_room
+from tests.browser.people import (
+    arrive_as_guest,
+    choose,
+    join_meeting,
+    make_member,
+    my_id,
+    open_new_room,
+)
 from tests.browser.server import ParleyServer
 from tests.janus import JanusProcess, Namespace
 
@@ -84,11 +91,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=THREE_CAMERAS)
     yield chromium
     chromium.close()
-
-
-def my_id(page: Page) -> str:
-    page.wait_for_function("() => window.parleyMedia && window.parleyMedia.you")
-    return str(page.evaluate("() => window.parleyMedia.you.id"))
 
 
 def received(page: Page, other: str) -> dict[str, int]:

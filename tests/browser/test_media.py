@@ -16,8 +16,10 @@ from tests.browser.people import (
     choose,
     join_meeting,
     make_member,
+    my_id,
     open_new_room,
     open_panel,
+    plays,
 )
 from tests.browser.server import ParleyServer
 
@@ -47,24 +49,9 @@ def inbound(page: Page) -> dict[str, dict[str, Any]]:
     return result
 
 
-def my_id(page: Page) -> str:
-    """The page's participant id, once the meeting's snapshot has arrived."""
-    page.wait_for_function("() => window.parleyMedia && window.parleyMedia.you")
-    return str(page.evaluate("() => window.parleyMedia.you.id"))
-
-
 def sees_video_and_hears(page: Page, other: Page) -> bool:
     got = inbound(page).get(my_id(other), {})
     return bool(got) and got["frames"] > 0 and got["audio_packets"] > 0
-
-
-def tile_video(page: Page, tile: str) -> Any:
-    return page.locator(f'[data-tile="{tile}"] video')
-
-
-def plays(page: Page, tile: str) -> bool:
-    video = tile_video(page, tile)
-    return video.count() == 1 and bool(video.evaluate("v => v.videoWidth > 0 && !v.paused"))
 
 
 def test_two_people_see_and_hear_each_other_mute_share_leave_and_reload(

@@ -11,9 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot, wait_until
-from tests.browser.people import choose, join_meeting, log_in, make_member, open_new_room
+from tests.browser.people import choose, join_meeting, log_in, make_member, open_new_room, plays
 from tests.browser.server import ParleyServer
-from tests.browser.test_media import plays
 from tests.mailbox import Mailbox, text_of
 
 

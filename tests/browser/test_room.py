@@ -13,11 +13,12 @@ from tests.browser.people import (
     choose,
     join_meeting,
     make_member,
+    my_id,
     open_new_room,
     open_panel,
+    plays,
 )
 from tests.browser.server import ParleyServer
-from tests.browser.test_media import my_id, plays
 
 
 def _meeting(new_page: Callable[..., Page], server: ParleyServer, *guests: str) -> list[Page]:

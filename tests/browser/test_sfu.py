@@ -18,7 +18,15 @@ from tests.browser.conftest import (
     screenshot,
     wait_until,
 )
-from tests.browser.people import act_on, arrive_as_guest, join_meeting, make_member, open_new_room
+from tests.browser.people import (
+    act_on,
+    arrive_as_guest,
+    join_meeting,
+    make_member,
+    my_id,
+    open_new_room,
+    plays,
+)
 from tests.browser.server import ParleyServer
 from tests.janus import JanusProcess, Namespace, janus_nodes, require_janus
 
@@ -62,11 +70,6 @@ def received(page: Page) -> dict[str, dict[str, int]]:
     return result
 
 
-def my_id(page: Page) -> str:
-    page.wait_for_function("() => window.parleyMedia && window.parleyMedia.you")
-    return str(page.evaluate("() => window.parleyMedia.you.id"))
-
-
 def on_sfu(page: Page) -> bool:
     return bool(page.evaluate("() => window.parleyMedia && window.parleyMedia.mode === 'sfu'"))
 
@@ -75,11 +78,6 @@ def gets_video_and_sound(page: Page, other: str, more_than: dict[str, int] | Non
     got = received(page).get(other, {})
     base = more_than or {"frames": 0, "audio": 0}
     return got.get("frames", 0) > base["frames"] + 5 and got.get("audio", 0) > base["audio"] + 5
-
-
-def plays(page: Page, tile: str) -> bool:
-    video = page.locator(f'[data-tile="{tile}"] video')
-    return video.count() == 1 and bool(video.evaluate("v => v.videoWidth > 0 && !v.paused"))
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,6 @@ const MAX_PER_PAGE = 25;
 const STRIP = 12;
 const REACTION_MS = 4000;
 
-// The media's own small element maker, on the page's one DOM helper.
-function tag(name, className, attrs = {}) {
-  return element(name, { className, attrs });
-}
-
 export class Media {
   constructor({ root, send, notice }) {
     this.root = root;
@@ -45,7 +40,7 @@ export class Media {
     this.gridPage = 0;
     this.lastSpeaker = null;
     this.tilesPending = false;
-    /** @type {Map<string, { signature: string, source: MediaStream | null, local: MediaStreamTrack | null, node: HTMLElement }>} */
+    /** @type {Map<string, { signature: string, video: MediaStreamTrack | MediaStream | null, node: HTMLElement }>} */
     this.tileCache = new Map();
     // What the stage presents besides cameras (slides or the whiteboard, a shared video).
     this.content = new Set();
@@ -205,7 +200,7 @@ export class Media {
       const options = devices.filter((d) => d.kind === kind);
       select.replaceChildren(
         ...(options.length ? options : [{ deviceId: "", label: fallback }]).map((device, index) => {
-          const option = tag("option", "", { value: device.deviceId });
+          const option = element("option", { attrs: { value: device.deviceId } });
           option.textContent = device.label || `${fallback} ${index + 1}`;
           return option;
         }),
@@ -227,7 +222,7 @@ export class Media {
     const list = document.getElementById("connectivity-list");
     const result = await checkConnectivity(this.settings.ice_servers);
     const line = (label, state) => {
-      const item = tag("li", `check ${state === true ? "ok" : state === false ? "bad" : "none"}`);
+      const item = element("li", { className: `check ${state === true ? "ok" : state === false ? "bad" : "none"}` });
       const text = state === true ? _("works") : state === false ? _("does not work") : _("not configured");
       item.textContent = `${label}: ${text}`;
       return item;
@@ -503,7 +498,7 @@ export class Media {
     }
     for (const [id, track] of wanted) {
       if (box.querySelector(`audio[data-participant="${CSS.escape(id)}"]`)) continue;
-      const audio = tag("audio", "", { "data-participant": id, autoplay: "" });
+      const audio = element("audio", { attrs: { "data-participant": id, autoplay: "" } });
       audio.srcObject = new MediaStream([track]);
       box.append(audio);
       const sink = this.local.choices.speakerId;
@@ -519,20 +514,22 @@ export class Media {
   tile(person, { screen = false } = {}) {
     const key = screen ? `${person.id}:screen` : person.id;
     const entry = this.remote.get(person.id) || {};
-    const source = screen ? (entry.screen || null) : (entry.camera || null);
-    const local = screen ? this.local.screen : this.local.cam;
-    const signature = [person.name, person.muted, person.hand, person.camera, person.screen, this.pinned === person.id, this.mode, source && source.id, source && source.getVideoTracks()[0], local].map(String).join("|");
+    const source = screen ? entry.screen : entry.camera;
+    // What the tile plays: the remote video track, or this browser's own camera or screen.
+    const mine = Boolean(this.you) && person.id === this.you.id;
+    const video = (mine ? (screen ? this.local.screen : this.local.cam) : source && source.getVideoTracks()[0]) || null;
+    const signature = [person.name, person.muted, person.hand, person.camera, person.screen, this.pinned === person.id, this.mode].join("|");
     const cached = this.tileCache.get(key);
-    if (cached && cached.signature === signature && cached.source === source && cached.local === local) return cached.node;
+    if (cached && cached.signature === signature && cached.video === video) return cached.node;
     const node = this.makeTile(person, { screen });
-    this.tileCache.set(key, { signature, source, local, node });
+    this.tileCache.set(key, { signature, video, node });
     return node;
   }
 
   makeTile(person, { screen = false } = {}) {
     const mine = this.you && person.id === this.you.id;
     const key = screen ? `${person.id}:screen` : person.id;
-    const node = tag("figure", "tile", { "data-tile": key, "data-participant": person.id });
+    const node = element("figure", { className: "tile", attrs: { "data-tile": key, "data-participant": person.id } });
     if (mine && !screen) {
       node.classList.add("self");
       node.dataset.self = "";
@@ -546,36 +543,34 @@ export class Media {
       if (track && (screen ? person.screen : person.camera)) stream = new MediaStream([track]);
     }
     if (stream) {
-      const video = tag("video", mine && !screen ? "mirrored" : "", { autoplay: "", playsinline: "" });
+      const video = element("video", { className: mine && !screen ? "mirrored" : "", attrs: { autoplay: "", playsinline: "" } });
       video.muted = true; // sound plays from the audio elements
       video.srcObject = stream;
       node.append(video);
     } else {
-      const avatar = tag("span", "avatar large", { "aria-hidden": "true" });
-      avatar.textContent = (person.name || "?").slice(0, 1).toUpperCase();
+      const avatar = element("span", { className: "avatar large", text: (person.name || "?").slice(0, 1).toUpperCase(), attrs: { "aria-hidden": "true" } });
       node.append(avatar);
       if (!mine && !screen && person.camera && this.mode === "sfu") {
         // The SFU sends a few videos only: the pinned one, screens, the last speakers.
-        const note = tag("span", "tile-note");
-        note.textContent = _("Video shown when they speak");
+        const note = element("span", { className: "tile-note", text: _("Video shown when they speak") });
         node.append(note);
         node.classList.add("has-note");
       }
     }
-    const caption = tag("figcaption");
+    const caption = element("figcaption");
     const name = screen ? _("%(name)s's screen", { name: person.name }) : person.name + (mine ? ` (${_("you")})` : "");
-    caption.append(Object.assign(tag("span", "tile-name"), { textContent: name }));
+    caption.append(element("span", { className: "tile-name", text: name }));
     if (!screen && person.hand) {
-      const hand = tag("span", "tile-hand", { role: "img", "aria-label": _("Hand raised"), title: _("Hand raised") });
+      const hand = element("span", { className: "tile-hand", attrs: { role: "img", "aria-label": _("Hand raised"), title: _("Hand raised") } });
       hand.append(icon("hand"));
       caption.prepend(hand);
     }
-    if (!screen && person.muted) caption.append(tag("span", "tile-muted", { role: "img", "aria-label": _("Microphone off"), title: _("Microphone off") }));
+    if (!screen && person.muted) caption.append(element("span", { className: "tile-muted", attrs: { role: "img", "aria-label": _("Microphone off"), title: _("Microphone off") } }));
     node.append(caption);
     if (!screen) {
       const pinned = this.pinned === person.id;
       const label = pinned ? _("Unpin") : _("Pin");
-      const pin = tag("button", "tile-pin icon-button", { type: "button", "aria-pressed": String(pinned), "aria-label": `${label}: ${person.name}`, title: label });
+      const pin = element("button", { className: "tile-pin icon-button", attrs: { type: "button", "aria-pressed": String(pinned), "aria-label": `${label}: ${person.name}`, title: label } });
       pin.append(icon("pin"));
       pin.addEventListener("click", () => this.pin(pinned ? null : person.id));
       node.append(pin);
@@ -593,7 +588,7 @@ export class Media {
   place(container, nodes) {
     const current = [...container.children];
     if (current.length === nodes.length && nodes.every((node, index) => node === current[index])) return;
-    const old = new Map([...container.children].map((child) => [/** @type {HTMLElement} */ (child).dataset.tile, child]));
+    const old = new Map(current.map((child) => [/** @type {HTMLElement} */ (child).dataset.tile, child]));
     const result = nodes.map((node) => {
       const previous = old.get(node.dataset.tile);
       const oldVideo = previous && previous.querySelector("video");
@@ -680,9 +675,6 @@ export class Media {
       const person = people.find((p) => p.id === id);
       big = person ? [this.tile(person)] : [];
       small = people.filter((p) => p.id !== id);
-    } else if (sharer) {
-      // The grid: a shared screen is one more tile, first.
-      big = [];
     }
     const spotlight = document.getElementById("spotlight");
     this.place(spotlight, big);
@@ -716,8 +708,7 @@ export class Media {
   showReaction(person, emoji) {
     if (!person) return;
     for (const target of document.querySelectorAll(`[data-tile="${CSS.escape(person.id)}"], #participant-list [data-participant="${CSS.escape(person.id)}"]`)) {
-      const bubble = tag("span", "reaction-bubble", { role: "img", "aria-label": _("%(name)s reacts %(emoji)s", { name: person.name, emoji }) });
-      bubble.textContent = emoji;
+      const bubble = element("span", { className: "reaction-bubble", text: emoji, attrs: { role: "img", "aria-label": _("%(name)s reacts %(emoji)s", { name: person.name, emoji }) } });
       target.append(bubble);
       setTimeout(() => bubble.remove(), REACTION_MS);
     }

@@ -68,9 +68,9 @@ export async function initialize() {
     people.render();
     chat.renderRecipients();
   });
-  const people_ = () => [...client.state.participants.values()];
+  const everyone = () => [...client.state.participants.values()];
   // The media follow who is here once a frame too (connections, tiles), not once an event.
-  const syncMedia = batched(() => media.participants(people_()));
+  const syncMedia = batched(() => media.participants(everyone()));
 
   function renderYou() {
     const me = client.me();
@@ -79,7 +79,7 @@ export async function initialize() {
     document.getElementById("my-role").textContent = me.presenter ? _("Presenter") : moderator ? _("Moderator") : _("Participant");
     for (const node of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-moderator-only]"))) node.hidden = !moderator;
     document.querySelector("[data-presenter-menu]").toggleAttribute("hidden", !(moderator || me.presenter));
-    for (const id of ["show-whiteboard", "share-video"]) document.getElementById(id).hidden = !(me.presenter || (moderator && me.presenter === undefined));
+    for (const id of ["show-whiteboard", "share-video"]) document.getElementById(id).hidden = !me.presenter;
     const hand = document.getElementById("hand-button");
     hand.setAttribute("aria-pressed", me.hand ? "true" : "false");
     hand.querySelector(".control-label").textContent = hand.title = me.hand ? _("Lower my hand") : _("Raise my hand");
@@ -129,7 +129,7 @@ export async function initialize() {
     if (client.state.layout) chooseLayout(client.state.layout);
     renderLayout();
     media.webinar = client.state.webinar;
-    media.welcome(client.state.you, people_(), client.state.locks, message.media);
+    media.welcome(client.state.you, everyone(), client.state.locks, message.media);
     polls.snapshot(message);
     document.getElementById("polls-empty").hidden = Boolean(message.poll);
     // A poll waiting for this person's answer is where they look (after a reload too).
@@ -169,12 +169,9 @@ export async function initialize() {
       case "joined":
         announcer.joined(data.name);
         break;
-      case "left":
-      case "removed": {
-        const person = change.kind === "removed" ? _("A moderator removed a participant.") : null;
-        if (person) announcer.say(person);
+      case "removed":
+        announcer.say(_("A moderator removed a participant."));
         break;
-      }
       case "updated":
         if (data.hand && !you) announcer.say(_("%(name)s raised their hand.", { name: data.name }));
         if (you && data.by) announcer.say(_("A moderator muted you."));
