@@ -114,6 +114,7 @@ bench-bundle: setup browser
 
 # Refresh the catalogue from the code; translate the new entries in the .po file.
 messages:
+	@mkdir -p var
 	$(RUN) pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output -o var/messages.pot .
 	$(RUN) pybabel update -i var/messages.pot -d src/parley/locale --omit-header --ignore-obsolete -w 100
 

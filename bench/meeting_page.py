@@ -68,8 +68,26 @@ GOAL_P99_MS = 8.0
 # `onmessage`, on the socket of the room's meeting (`/r/<slug>/live`).
 INSTRUMENT = r"""(() => {
   const bench = (window.__bench = {
-    events: [], longTasks: [], marks: [], sockets: [], sent: {}, longTaskError: null,
+    events: [], longTasks: [], frames: [], marks: [], sockets: [], sent: {}, longTaskError: null,
   });
+  // Long animation frames name the scripts that ran in them: where a long task comes from.
+  try {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.duration <= 50) continue;
+        const scripts = (entry.scripts || []).map((script) => {
+          const file = String(script.sourceURL || "").split("/").pop();
+          const what = [script.invoker || "?", script.sourceFunctionName, file];
+          return { duration: script.duration, what: what.filter(Boolean).join(" ") };
+        });
+        scripts.sort((a, b) => b.duration - a.duration);
+        const top = scripts.slice(0, 3);
+        bench.frames.push({ start: entry.startTime, duration: entry.duration, scripts: top });
+      }
+    }).observe({ type: "long-animation-frame", buffered: true });
+  } catch {
+    // Without long animation frames, the long tasks are counted but not explained.
+  }
   try {
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries())
@@ -518,6 +536,12 @@ def report(
         print(
             f"the page's meeting socket {number}: opened at {life['opened'] / 1000:.1f} s "
             f"({phase_at(measured, life['opened'])}), {ended}"
+        )
+    for frame in measured.get("frames", []):
+        scripts = "; ".join(f"{s['what']} {s['duration']:.0f} ms" for s in frame["scripts"])
+        print(
+            f"long frame at {frame['start'] / 1000:.1f} s ({phase_at(measured, frame['start'])}), "
+            f"{frame['duration']:.0f} ms: {scripts or 'no script of the page (layout, style, GC)'}"
         )
     if measured["longTaskError"]:
         print(f"long tasks NOT observed: {measured['longTaskError']}")

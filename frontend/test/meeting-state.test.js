@@ -20,6 +20,7 @@ function after(state, ...events) {
     const changes = reduce(state, event);
     delete changes.you;
     delete changes.removed;
+    delete changes.gone;
     Object.assign(state, changes);
   }
   return state;
@@ -45,6 +46,12 @@ describe("the meeting's events", () => {
 
   test("someone unknown leaves: the list is the same", () => {
     assert.deepEqual(names(after(meeting(), { kind: "left", data: { id: "nobody" } })), ["Alice", "Bob"]);
+    assert.deepEqual(reduce(meeting(), { kind: "left", data: { id: "nobody" } }), {});
+  });
+
+  test("whoever leaves or is removed is named, as the list had them", () => {
+    assert.deepEqual(reduce(meeting(), { kind: "left", data: { id: "u2" } }).gone, bob);
+    assert.deepEqual(reduce(meeting(), { kind: "removed", data: { id: "u2", ban: false } }).gone, bob);
   });
 
   test("an event about this page's own person says so; one about another does not", () => {

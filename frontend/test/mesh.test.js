@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { cameraEncoding, screenEncoding } from "../src/media/mesh.js";
+import { cameraEncoding, screenEncoding, setupDeadline } from "../src/media/mesh.js";
 
 describe("the camera's encoding by the number of people it sends to", () => {
   test("one or two people get full resolution", () => {
@@ -51,5 +51,16 @@ describe("the data saver", () => {
       assert.ok(saving.maxBitrate <= cameraEncoding(peers).maxBitrate);
       assert.equal(saving.scaleResolutionDownBy, cameraEncoding(peers).scaleResolutionDownBy);
     }
+  });
+});
+
+describe("setupDeadline", () => {
+  test("someone who never answers is tried ever more rarely, up to two minutes", () => {
+    const waits = [0, 1, 2, 3, 4, 5].map((attempt) => setupDeadline(attempt));
+    assert.deepEqual(waits, [12000, 24000, 48000, 96000, 120000, 120000]);
+  });
+
+  test("someone who answered but did not connect is tried again soon", () => {
+    assert.equal(setupDeadline(4, { heard: true }), 12000);
   });
 });

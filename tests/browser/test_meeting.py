@@ -81,6 +81,7 @@ def test_chat_hands_private_messages_and_removal(
     expect(bea.get_by_role("heading", name="You were removed from the meeting.")).to_be_visible()
     expect(owner.locator("#participant-list")).not_to_contain_text("Bea")
     expect(cy.locator("#participant-list")).not_to_contain_text("Bea")
+    expect(cy.locator("#announcer")).to_contain_text("A moderator removed Bea.")
     screenshot(bea, "meeting-removed-en")
 
 

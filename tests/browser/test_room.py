@@ -121,6 +121,10 @@ def test_the_side_panel_counts_what_was_missed(
     bea.get_by_role("button", name="Raise my hand").click()
     expect(ada.locator("#participant-list .person").first).to_contain_text("Bea")
     expect(ada.locator("#announcer")).to_contain_text("Bea raised their hand.")
+    # Who leaves is said by name, and the list follows.
+    bea.get_by_role("button", name="Leave").click()
+    expect(ada.locator("#announcer")).to_contain_text("Bea left.")
+    expect(ada.get_by_role("tab", name="Participants (1)")).to_be_visible()
 
 
 def test_every_control_has_a_key(new_page: Callable[..., Page], server: ParleyServer) -> None:
@@ -232,7 +236,7 @@ def test_the_presenter_role_is_handed_over_and_enforced(
     # Ada hands the role to Bea, who now shows the whiteboard; Ada no longer can.
     ada.get_by_role("button", name="Actions for Bea").click()
     ada.get_by_role("menuitem", name="Make presenter").click()
-    expect(bea.locator("#meeting-notice")).to_contain_text("You are the presenter now")
+    expect(bea.locator("#meeting-info")).to_contain_text("You are the presenter now")
     expect(ada_row.get_by_text("Presenter", exact=True)).to_have_count(0)
     expect(
         ada.locator("#participant-list .person", has_text="Bea").get_by_text(
@@ -276,7 +280,7 @@ def test_a_webinar_shows_the_stage_and_brings_a_viewer_on_it(
         viewers.append(page)
     bea, cy = viewers
     # A viewer is told, publishes nothing, and sees only the stage (and counts everyone).
-    expect(bea.locator("#meeting-notice")).to_contain_text("This meeting is a webinar")
+    expect(bea.locator("#meeting-info")).to_contain_text("This meeting is a webinar")
     expect(bea.get_by_role("button", name="Unmute")).to_be_disabled()
     expect(bea.get_by_role("button", name="Start the camera")).to_be_disabled()
     assert bea.evaluate(
@@ -297,7 +301,7 @@ def test_a_webinar_shows_the_stage_and_brings_a_viewer_on_it(
     bea.get_by_role("button", name="Raise my hand").click()
     ada.get_by_role("button", name="Actions for Bea").click()
     ada.get_by_role("menuitem", name="Bring on stage").click()
-    expect(bea.locator("#meeting-notice")).to_contain_text("brought you on stage")
+    expect(bea.locator("#meeting-info")).to_contain_text("brought you on stage")
     bea.get_by_role("button", name="Unmute").click()
     bea.get_by_role("button", name="Start the camera").click()
     expect(cy.locator("#tiles .tile")).to_have_count(2)
@@ -307,6 +311,6 @@ def test_a_webinar_shows_the_stage_and_brings_a_viewer_on_it(
     # Taken off stage: her devices stop and she is in the audience again.
     ada.get_by_role("button", name="Actions for Bea").click()
     ada.get_by_role("menuitem", name="Take off stage").click()
-    expect(bea.locator("#meeting-notice")).to_contain_text("You are back in the audience.")
+    expect(bea.locator("#meeting-info")).to_contain_text("You are back in the audience.")
     expect(bea.get_by_role("button", name="Start the camera")).to_be_disabled()
     expect(cy.locator("#tiles .tile")).to_have_count(1)

@@ -25,9 +25,13 @@ function whenJoined(start) {
 
 const root = /** @type {HTMLElement} */ (document.querySelector("[data-documents]"));
 if (root) {
+  // Each in a task of its own, after the one that let the person in: mounting the editor and
+  // the board takes a while, and the room's first frame should not wait for it.
   whenJoined(() => {
     const slug = root.dataset.slug;
-    new Notes({ root: document.getElementById("notes-panel"), slug, notice });
-    new Board({ root: document.getElementById("board"), slug, notice });
+    setTimeout(() => {
+      new Board({ root: document.getElementById("board"), slug, notice });
+      setTimeout(() => new Notes({ root: document.getElementById("notes-panel"), slug, notice }));
+    });
   });
 }

@@ -252,10 +252,10 @@ export class Media {
     }
     if (first && you.muted && this.local.mic) {
       this.local.stopMic();
-      this.notice(_("This room mutes people when they join. Turn your microphone on when you want to speak."));
+      this.notice(_("This room mutes people when they join. Turn your microphone on when you want to speak."), "info");
     }
     this.enforceLocks();
-    if (first && this.offStage()) this.notice(_("This meeting is a webinar: you see and hear the people on stage. Raise your hand to ask to speak."));
+    if (first && this.offStage()) this.notice(_("This meeting is a webinar: you see and hear the people on stage. Raise your hand to ask to speak."), "info");
     this.people = people;
     this.sync();
     for (const message of this.early.splice(0)) this.signal(message);
@@ -378,7 +378,7 @@ export class Media {
     const stageMoved = this.webinar && stageBefore !== undefined && me.stage !== stageBefore;
     this.you = { ...this.you, ...me };
     if (stageMoved) {
-      this.notice(me.stage ? _("A moderator brought you on stage: you may turn your microphone and camera on.") : _("You are back in the audience."));
+      this.notice(me.stage ? _("A moderator brought you on stage: you may turn your microphone and camera on.") : _("You are back in the audience."), "info");
       // Through the media server, the way in says whether this person publishes.
       if (this.transport instanceof SfuTransport) this.transport.restart();
     }
@@ -386,7 +386,7 @@ export class Media {
     // `by`: someone else (a moderator) muted me; my own changes come back without it.
     if (!stageMoved && me.muted && me.by && me.by !== this.you.id && this.local.mic) {
       this.local.stopMic();
-      this.notice(_("A moderator muted your microphone."));
+      this.notice(_("A moderator muted your microphone."), "info");
     }
     this.enforceLocks();
     this.renderButtons();

@@ -12,6 +12,17 @@ const ROLES = ["audio", "camera", "screen"];
 const DISCONNECTED_GRACE_MS = 4000;
 // A connection not up after this long (a signal lost on the way) starts again from scratch.
 const SETUP_DEADLINE_MS = 12000;
+// The longest wait before trying again with someone who has never answered.
+const SETUP_DEADLINE_MAX_MS = 120000;
+
+// How long a connection has to come up before it starts again. Someone who answered but did
+// not connect (a signal lost on the way) gets a new try soon; someone who never answered
+// (a page that hangs, a client without media) gets ever rarer ones: each try costs this page
+// a new connection and an offer, which would otherwise come back every few seconds.
+export function setupDeadline(attempt, { heard = false } = {}) {
+  if (heard) return SETUP_DEADLINE_MS;
+  return Math.min(SETUP_DEADLINE_MS * 2 ** attempt, SETUP_DEADLINE_MAX_MS);
+}
 
 function randomId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -44,7 +55,7 @@ class Peer {
   // `initiate`: this side makes the first offer. At first contact only the impolite side
   // does, and the polite one answers with its tracks: two offers crossing at the very start
   // make Chromium roll back an offer still being made, after which it gathers no candidate.
-  constructor(transport, id, { remoteSession = null, initiate = false } = {}) {
+  constructor(transport, id, { remoteSession = null, initiate = false, attempt = 0 } = {}) {
     this.transport = transport;
     this.id = id;
     // Session ids tell this connection from an earlier one with the same person (a reload).
@@ -58,6 +69,8 @@ class Peer {
     this.remoteStreams = new Map(); // stream id -> MediaStream
     this.queue = Promise.resolve();
     this.disconnectedTimer = null;
+    this.attempt = attempt; // tries in a row with no answer from the other side
+    this.heard = false; // a signal came from the other side
     const pc = (this.pc = new RTCPeerConnection({ iceServers: transport.iceServers, bundlePolicy: "max-bundle" }));
     this.started = false;
     pc.onnegotiationneeded = () => this.negotiate();
@@ -68,7 +81,7 @@ class Peer {
     pc.onconnectionstatechange = () => this.watch();
     this.deadline = setTimeout(() => {
       if (transport.peers.get(id) === this && pc.connectionState !== "connected") transport.restart(id);
-    }, SETUP_DEADLINE_MS);
+    }, setupDeadline(attempt));
     if (initiate) this.start();
   }
 
@@ -98,6 +111,16 @@ class Peer {
 
   // Signals are handled one at a time, in order: each step awaits the browser.
   handle(message) {
+    if (!this.heard) {
+      this.heard = true;
+      if (this.attempt > 0 && this.pc.connectionState !== "connected") {
+        // An answer after a long silence: the next try, if one is needed, comes soon.
+        clearTimeout(this.deadline);
+        this.deadline = setTimeout(() => {
+          if (this.transport.peers.get(this.id) === this && this.pc.connectionState !== "connected") this.transport.restart(this.id);
+        }, setupDeadline(0, { heard: true }));
+      }
+    }
     this.queue = this.queue.then(() => this._handle(message)).catch((error) => console.warn("signal failed", error));
   }
 
@@ -218,22 +241,38 @@ export class MeshTransport {
     this.onMedia = onMedia;
     this.onPeerState = onPeerState;
     this.peers = new Map();
+    this.wanted = new Set();
+    this.opening = null; // the timer that opens the next connection
   }
 
   // Connect to exactly these participants (the others in the meeting who have media).
   sync(ids) {
-    const wanted = new Set(ids.filter((id) => id !== this.selfId));
+    this.wanted = new Set(ids.filter((id) => id !== this.selfId));
     for (const [id, peer] of this.peers) {
-      if (!wanted.has(id)) {
+      if (!this.wanted.has(id)) {
         peer.close();
         this.peers.delete(id);
       }
     }
-    for (const id of wanted) {
-      // The impolite side of each pair makes the first offer (see Peer).
-      if (!this.peers.has(id)) this.peers.set(id, new Peer(this, id, { initiate: this.selfId > id }));
-    }
     for (const peer of this.peers.values()) peer.encode();
+    this.openNext();
+  }
+
+  // New connections open one per task: a connection and its offer take the main thread for
+  // a while, and joining a meeting where five people wait would otherwise be one long task.
+  openNext() {
+    if (this.opening !== null) return;
+    const id = [...this.wanted].find((other) => !this.peers.has(other));
+    if (id === undefined) return;
+    this.opening = setTimeout(() => {
+      this.opening = null;
+      // The impolite side of each pair makes the first offer (see Peer).
+      if (this.wanted.has(id) && !this.peers.has(id)) {
+        this.peers.set(id, new Peer(this, id, { initiate: this.selfId > id }));
+        for (const peer of this.peers.values()) peer.encode();
+      }
+      this.openNext();
+    }, 0);
   }
 
   signal(message) {
@@ -282,7 +321,8 @@ export class MeshTransport {
     if (!peer) return;
     peer.close();
     // A new session: the other side drops its old connection when our offer arrives.
-    this.peers.set(id, new Peer(this, id, { initiate: true }));
+    const attempt = peer.heard ? 0 : peer.attempt + 1;
+    this.peers.set(id, new Peer(this, id, { initiate: true, attempt }));
   }
 
   setIceServers(servers) {
@@ -314,6 +354,9 @@ export class MeshTransport {
   }
 
   close() {
+    clearTimeout(this.opening);
+    this.opening = null;
+    this.wanted = new Set();
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
   }

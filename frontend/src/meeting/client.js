@@ -161,7 +161,7 @@ export class MeetingClient extends EventTarget {
   }
 
   apply(event) {
-    const { you, removed, ...changes } = reduce(this.state, event);
+    const { you, removed, gone, ...changes } = reduce(this.state, event);
     Object.assign(this.state, changes);
     if (you) {
       // `by` belongs to this event only (who muted me), not to my state.
@@ -170,7 +170,7 @@ export class MeetingClient extends EventTarget {
       this.state.you = /** @type {import("./state.js").Person} */ (person);
     }
     if (!EVENT_KINDS.includes(event.kind)) console.warn("Unknown meeting event:", event.kind);
-    this.emit("change", { event, changes, you });
+    this.emit("change", { event, changes, you, gone });
     if (removed) this.emit("ended", { reason: "removed", ban: removed.ban });
   }
 }

@@ -15,13 +15,16 @@ import { Announcer, Clock, Panel, Quality, Shortcuts } from "./shell.js";
 
 const NOTICE_MS = 6000;
 
-let noticeTimer = null;
-function notice(text) {
-  const box = document.getElementById("meeting-notice");
+// A line over the stage for a while: a problem (read out at once), or news about the meeting
+// or oneself ("info", read out when the screen reader is free).
+const noticeTimers = {};
+function notice(text, tone = "error") {
+  const id = tone === "info" ? "meeting-info" : "meeting-notice";
+  const box = document.getElementById(id);
   box.textContent = text;
   box.hidden = false;
-  clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => (box.hidden = true), NOTICE_MS);
+  clearTimeout(noticeTimers[id]);
+  noticeTimers[id] = setTimeout(() => (box.hidden = true), NOTICE_MS);
 }
 
 // Work for the screen waits for the next frame, once however many events came in between.
@@ -137,7 +140,7 @@ export async function initialize() {
     sharedVideo.snapshot(message);
   });
   client.addEventListener("change", (event) => {
-    const { event: change, changes, you } = /** @type {CustomEvent} */ (event).detail;
+    const { event: change, changes, you, gone } = /** @type {CustomEvent} */ (event).detail;
     const data = change.data || {};
     if (you) media.youUpdated(you);
     if (changes.participants) {
@@ -169,15 +172,18 @@ export async function initialize() {
       case "joined":
         announcer.joined(data.name);
         break;
+      case "left":
+        if (gone) announcer.left(gone.name);
+        break;
       case "removed":
-        announcer.say(_("A moderator removed a participant."));
+        if (gone && gone.id !== (client.state.you && client.state.you.id)) announcer.say(_("A moderator removed %(name)s.", { name: gone.name }));
         break;
       case "updated":
         if (data.hand && !you) announcer.say(_("%(name)s raised their hand.", { name: data.name }));
         if (you && data.by) announcer.say(_("A moderator muted you."));
         if (you && data.presenter !== presenting) {
           presenting = Boolean(data.presenter);
-          notice(presenting ? _("You are the presenter now: the slides, the whiteboard and shared videos are yours to show.") : _("Someone else presents now."));
+          notice(presenting ? _("You are the presenter now: the slides, the whiteboard and shared videos are yours to show.") : _("Someone else presents now."), "info");
         }
         break;
       case "hands.lowered":

@@ -137,7 +137,8 @@ export class Quality {
 export class Announcer {
   constructor() {
     this.box = document.getElementById("announcer");
-    this.arrivals = [];
+    // Comings and goings are said together when many come at once (a class arriving).
+    this.moves = { joined: [], left: [] };
     this.timer = null;
   }
 
@@ -148,12 +149,24 @@ export class Announcer {
   }
 
   joined(name) {
-    this.arrivals.push(name);
+    this.moved("joined", name);
+  }
+
+  left(name) {
+    this.moved("left", name);
+  }
+
+  moved(way, name) {
+    this.moves[way].push(name);
     if (this.timer) return;
     this.timer = setTimeout(() => {
-      const names = this.arrivals.splice(0);
       this.timer = null;
-      this.say(names.length === 1 ? _("%(name)s joined.", { name: names[0] }) : _("%(count)s people joined.", { count: names.length }));
+      const joined = this.moves.joined.splice(0);
+      const left = this.moves.left.splice(0);
+      if (joined.length === 1) this.say(_("%(name)s joined.", { name: joined[0] }));
+      else if (joined.length > 1) this.say(_("%(count)s people joined.", { count: joined.length }));
+      if (left.length === 1) this.say(_("%(name)s left.", { name: left[0] }));
+      else if (left.length > 1) this.say(_("%(count)s people left.", { count: left.length }));
     }, 1500);
   }
 }

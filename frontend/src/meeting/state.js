@@ -19,7 +19,8 @@
 
 /**
  * What one event changed: the new `participants`, `chat` or `locks` (only those that changed),
- * `you` when the event brought this page's own person, and `removed` when it removed them.
+ * `you` when the event brought this page's own person, `removed` when it removed them, and
+ * `gone`: the person who left or was removed, as the list had them (to say who it was).
  * @typedef {object} Changes
  * @property {Map<string, Person>} [participants]
  * @property {object[]} [chat]
@@ -28,6 +29,7 @@
  * @property {number} [count]
  * @property {Person} [you]
  * @property {{ ban: boolean }} [removed]
+ * @property {Person} [gone]
  */
 
 /**
@@ -48,10 +50,12 @@ export function reduce(state, event) {
     }
     case "left":
     case "removed": {
+      const gone = state.participants.get(data.id);
+      if (!gone) return {};
       const participants = new Map(state.participants);
       participants.delete(data.id);
-      if (event.kind === "removed" && isYou) return { participants, removed: { ban: Boolean(data.ban) } };
-      return { participants };
+      if (event.kind === "removed" && isYou) return { participants, gone, removed: { ban: Boolean(data.ban) } };
+      return { participants, gone };
     }
     case "chat":
       return { chat: [...state.chat, data] };
