@@ -158,3 +158,32 @@ def test_not_served_without_a_secret(tmp_path: Path) -> None:
         )
     finally:
         server.stop()
+
+
+def test_parameters_in_a_form_body_and_a_document_list_beside_a_signed_url(api: Api) -> None:
+    meeting_id = new_id()
+    url = api.url("create", [("meetingID", meeting_id), ("name", "Posted")])
+    query = url.split("?", 1)[1]
+    form = httpx.post(
+        f"{api.base}create",
+        content=query,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert fields(ElementTree.fromstring(form.content))["returncode"] == "SUCCESS"  # noqa: S314
+    modules = (
+        "<modules><module name='presentation'>"
+        "<document url='http://127.0.0.1:9/slides.pdf' filename='slides.pdf'/>"
+        "</module></modules>"
+    )
+    again = httpx.post(url, content=modules, headers={"content-type": "text/xml"}, timeout=10)
+    answer = fields(ElementTree.fromstring(again.content))  # noqa: S314
+    assert answer["returncode"] == "SUCCESS"
+    assert answer["messageKey"] == "duplicateWarning"
+    tampered = httpx.post(
+        f"{api.base}create",
+        content=query.replace("Posted", "Other"),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    failed(ElementTree.fromstring(tampered.content), "checksumError")  # noqa: S314

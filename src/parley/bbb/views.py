@@ -157,13 +157,13 @@ async def api_call(call: str, request: Request, db: DbSession) -> Response:
     settings = runtime_of(request).settings
     query = request.scope["query_string"].decode("latin-1")
     body = await request.body()
-    if request.method == "POST" and request.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
-        # Parameters may come in a form body instead of the URL (checksummed the same way).
-        query = "&".join(part for part in (query, body.decode("latin-1")) if part)
-        body = b""
     signed, sent = checksum.split(query)
+    form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    if request.method == "POST" and sent is None and form:
+        # The parameters came in a form body instead of the URL (checksummed the same way).
+        # A body beside a signed URL is create's document list, even when sent as a form.
+        signed, sent = checksum.split(body.decode("latin-1"))
+        body = b""
     secret = settings.bbb_api_secret.get_secret_value()
     try:
         if not checksum.valid(
