@@ -7,8 +7,9 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from parley.bbb import checksum
+from parley.bbb import checksum, service
 from parley.settings import Settings
 from tests.bbb.helpers import new_id
 
@@ -61,3 +62,20 @@ async def test_end_with_the_attendee_password_is_refused(client: httpx.AsyncClie
     assert refused["messageKey"] == "invalidPassword"
     info = await _call(client, "getMeetingInfo", f"meetingID={meeting_id}")
     assert info["returncode"] == "SUCCESS"
+
+
+async def test_lock_settings_and_mute_on_start_become_the_rooms(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    meeting_id = new_id()
+    query = (
+        f"meetingID={meeting_id}&muteOnStart=true&lockSettingsDisablePublicChat=true"
+        "&lockSettingsDisableCam=true&lockSettingsDisableMic=false"
+    )
+    assert (await _call(client, "create", query))["returncode"] == "SUCCESS"
+    async with app.state.runtime.database() as db:
+        meeting = await service.find(db=db, meeting_id=meeting_id)
+        assert meeting is not None
+        assert meeting.room.mute_on_join is True
+        assert meeting.room.locks == {"chat": True, "camera": True}
+        assert meeting.options["lockSettingsDisableMic"] == "false"

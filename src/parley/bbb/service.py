@@ -122,8 +122,9 @@ def voice_bridge(meeting: BbbMeeting) -> str:
 def _apply_options(room: Room, params: Mapping[str, str]) -> None:
     """What Parley does with create's parameters: muted on start, the meeting's locks."""
     room.mute_on_join = _true(params.get("muteOnStart"))
-    if _true(params.get("lockSettingsLockOnJoin", "true")):
-        room.locks = {lock: True for name, lock in LOCKS.items() if _true(params.get(name))}
+    # Locks apply from the start unless the client said lockSettingsLockOnJoin=false.
+    applied = _true(params.get("lockSettingsLockOnJoin", "true"))
+    room.locks = {lock: True for name, lock in LOCKS.items() if applied and _true(params.get(name))}
 
 
 async def create(
