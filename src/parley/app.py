@@ -22,6 +22,7 @@ from parley.accounts import views as account_views
 from parley.admin import api as admin_api
 from parley.admin import pages as admin_pages
 from parley.admin import views as admin_views
+from parley.bbb import views as bbb_views
 from parley.bus import create_bus
 from parley.calendar import pages as calendar_pages
 from parley.calendar import views as calendar_views
@@ -340,6 +341,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(provider_pages.router)
     app.include_router(document_api.router, responses=refusals | error_responses(413, 415))
     app.include_router(document_views.router)
+    if settings.bbb_api_secret.get_secret_value():
+        app.include_router(bbb_views.router)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -1,6 +1,7 @@
 """Every domain's ORM models, imported so that the metadata knows all tables."""
 
 from parley.accounts.models import ApiToken, LoginSession, User
+from parley.bbb.models import BbbAttendee, BbbMeeting
 from parley.calendar.models import Attendee, CalendarEvent, CalendarFeed, Conference
 from parley.db import Base
 from parley.documents.models import Presentation, SharedDocument, SharedUpdate, Stage
@@ -18,6 +19,8 @@ metadata = Base.metadata
 __all__ = [
     "ApiToken",
     "Attendee",
+    "BbbAttendee",
+    "BbbMeeting",
     "CalendarEvent",
     "CalendarFeed",
     "ChatMessage",

@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     # Zoom to answer one request before it tells the person the service did not answer.
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    # The BigBlueButton-compatible API (parley.bbb) at /bigbluebutton/api/: served only when
+    # this secret (what BigBlueButton calls the shared secret or salt) is set. Checksums may
+    # be SHA-1, SHA-256, SHA-384 or SHA-512; with `bbb_api_refuse_sha1`, SHA-1 is refused.
+    bbb_api_secret: SecretStr = SecretStr("")
+    bbb_api_refuse_sha1: bool = False
+
     # Documents (parley.documents): shared notes, presentations, the whiteboard. Uploaded files
     # and their rendered pages live in `documents_dir` (`var_dir/documents` by default), which
     # every process of a deployment must share. A document is refused past `document_max_bytes`
