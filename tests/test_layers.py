@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"meetings"},
     {"documents"},
     {"calendar", "sessions"},
+    {"bbb", "caldav"},
     {"admin"},
     {"wiring"},
 ]
