@@ -314,3 +314,40 @@ def test_a_webinar_shows_the_stage_and_brings_a_viewer_on_it(
     expect(bea.locator("#meeting-info")).to_contain_text("You are back in the audience.")
     expect(bea.get_by_role("button", name="Start the camera")).to_be_disabled()
     expect(cy.locator("#tiles .tile")).to_have_count(1)
+
+
+def test_full_screen_and_picture_in_picture_from_the_more_menu(
+    new_page: Callable[..., Page], server: ParleyServer
+) -> None:
+    ada, bea = _meeting(new_page, server, "Bea")
+    bea_id = my_id(bea)
+    wait_until(lambda: plays(ada, bea_id), "Bea's camera plays on Ada's page")
+
+    choose(ada, "More", "Full screen")
+    wait_until(
+        lambda: ada.evaluate("() => document.fullscreenElement?.className") == "room-app",
+        "the room fills the screen",
+    )
+    ada.get_by_role("button", name="More", exact=True).click()
+    expect(ada.get_by_role("menuitem", name="Leave full screen")).to_be_visible()
+    ada.keyboard.press("Escape")
+    ada.keyboard.press("f")
+    wait_until(
+        lambda: ada.evaluate("() => document.fullscreenElement") is None, "full screen ends"
+    )
+
+    # Picture in picture shows the other person's camera, and the menu says how to leave it.
+    choose(ada, "More", "Picture in picture")
+    wait_until(
+        lambda: ada.evaluate(
+            "() => document.pictureInPictureElement?.closest('[data-participant]')"
+            "?.dataset.participant"
+        )
+        == bea_id,
+        "Bea's camera is in picture in picture",
+    )
+    choose(ada, "More", "Leave picture in picture")
+    wait_until(
+        lambda: ada.evaluate("() => document.pictureInPictureElement") is None,
+        "picture in picture ends",
+    )

@@ -717,7 +717,13 @@ export class Media {
   // Picture in picture: the large tile's video, else the first one that plays.
   async pictureInPicture() {
     if (document.pictureInPictureElement) return document.exitPictureInPicture();
-    const video = /** @type {HTMLVideoElement | null} */ (document.querySelector("#spotlight video, #tiles .tile:not(.self) video, #tiles video"));
+    // Someone else: whoever is large on the stage, else whoever talks, else the first one.
+    // (One's own camera only when nobody else's shows.)
+    const video = /** @type {HTMLVideoElement | null} */ (
+      document.querySelector("#spotlight .tile:not(.self) video") ||
+        document.querySelector("#tiles .tile.talking:not(.self) video") ||
+        document.querySelector("#tiles .tile:not(.self) video, #tiles video")
+    );
     if (!video) throw new Error(_("Nobody's video is showing yet."));
     await video.requestPictureInPicture();
   }

@@ -286,6 +286,9 @@ export async function initialize() {
   const pip = document.getElementById("pip-button");
   pip.hidden = !document.pictureInPictureEnabled;
   pip.addEventListener("click", () => media.pictureInPicture().catch((problem) => notice(problem.message)));
+  const pipChanged = () => (pip.textContent = document.pictureInPictureElement ? _("Leave picture in picture") : _("Picture in picture"));
+  document.addEventListener("enterpictureinpicture", pipChanged, true);
+  document.addEventListener("leavepictureinpicture", pipChanged, true);
   const documents = /** @type {HTMLDialogElement} */ (document.getElementById("documents-dialog"));
   document.getElementById("documents-button").addEventListener("click", () => documents.showModal());
   document.getElementById("documents-close").addEventListener("click", () => documents.close());
