@@ -332,18 +332,18 @@ def test_full_screen_and_picture_in_picture_from_the_more_menu(
     expect(ada.get_by_role("menuitem", name="Leave full screen")).to_be_visible()
     ada.keyboard.press("Escape")
     ada.keyboard.press("f")
-    wait_until(
-        lambda: ada.evaluate("() => document.fullscreenElement") is None, "full screen ends"
-    )
+    wait_until(lambda: ada.evaluate("() => document.fullscreenElement") is None, "full screen ends")
 
     # Picture in picture shows the other person's camera, and the menu says how to leave it.
     choose(ada, "More", "Picture in picture")
     wait_until(
-        lambda: ada.evaluate(
-            "() => document.pictureInPictureElement?.closest('[data-participant]')"
-            "?.dataset.participant"
-        )
-        == bea_id,
+        lambda: (
+            ada.evaluate(
+                "() => document.pictureInPictureElement?.closest('[data-participant]')"
+                "?.dataset.participant"
+            )
+            == bea_id
+        ),
         "Bea's camera is in picture in picture",
     )
     choose(ada, "More", "Leave picture in picture")
