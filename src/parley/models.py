@@ -1,6 +1,7 @@
 """Every domain's ORM models, imported so that the metadata knows all tables."""
 
 from parley.accounts.models import ApiToken, LoginSession, User
+from parley.caldav.models import AppPassword, ObjectName, SyncState
 from parley.calendar.models import Attendee, CalendarEvent, CalendarFeed, Conference
 from parley.db import Base
 from parley.documents.models import Presentation, SharedDocument, SharedUpdate, Stage
@@ -17,6 +18,7 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
+    "AppPassword",
     "Attendee",
     "CalendarEvent",
     "CalendarFeed",
@@ -28,6 +30,7 @@ __all__ = [
     "MeetingEvent",
     "MeetingRemoval",
     "Notification",
+    "ObjectName",
     "OutgoingEmail",
     "Presentation",
     "ProviderConfig",
@@ -40,6 +43,7 @@ __all__ = [
     "SharedUpdate",
     "SiteSetting",
     "Stage",
+    "SyncState",
     "User",
     "WaitingEntry",
     "metadata",
