@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import caldav
 import httpx
 import pytest
 from caldav.lib import error
 from icalendar import Calendar
 
+import caldav
 from tests.browser.server import ParleyServer
 from tests.caldav.conftest import RESOURCE, Member
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
+OPEN: list[caldav.DAVClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
 def client(server: ParleyServer, member: Member, password: str | None = None) -> caldav.DAVClient:
-    return caldav.DAVClient(
+    made = caldav.DAVClient(
         url=f"{server.url}/.well-known/caldav",
         username=member.email,
         password=password or member.app_password,
     )
+    OPEN.append(made)
+    return made
 
 
 def the_calendar(server: ParleyServer, member: Member) -> caldav.Calendar:
@@ -53,7 +66,10 @@ def parley_events(member: Member, start: datetime) -> list[dict[str, object]]:
     """The member's events as Parley's own API lists them (with the session cookie)."""
     answer = member.web.get(
         "/api/v1/events",
-        params={"start": start.date().isoformat(), "end": (start + timedelta(days=2)).date().isoformat()},
+        params={
+            "start": start.date().isoformat(),
+            "end": (start + timedelta(days=2)).date().isoformat(),
+        },
     )
     assert answer.status_code == 200, answer.text
     events: list[dict[str, object]] = answer.json()
@@ -63,13 +79,13 @@ def parley_events(member: Member, start: datetime) -> list[dict[str, object]]:
 def test_discovery_from_the_well_known_address(server: ParleyServer, ada: Member) -> None:
     principal = client(server, ada).principal()
     calendars = principal.calendars()
-    assert [c.url.path for c in calendars] == [f"{principal.url.path.replace('principals', 'calendars')}calendar/"]
+    assert principal.url.path.startswith("/dav/principals/")
+    home = principal.url.path.replace("/principals/", "/calendars/")
+    assert [c.url.path for c in calendars] == [f"{home}calendar/"]
     assert calendars[0].get_display_name() == "Parley"
 
 
-def test_an_event_saved_by_the_client_is_a_parley_event(
-    server: ParleyServer, ada: Member
-) -> None:
+def test_an_event_saved_by_the_client_is_a_parley_event(server: ParleyServer, ada: Member) -> None:
     start = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     uid = f"{uuid.uuid4()}@client"
     the_calendar(server, ada).save_event(ics(uid, "Planning from the phone", start))
@@ -97,7 +113,9 @@ def test_an_event_made_in_parley_reaches_the_client(server: ParleyServer, ada: M
     other = the_calendar(server, ada).search(
         start=datetime(2027, 4, 2, tzinfo=UTC), end=datetime(2027, 4, 3, tzinfo=UTC), event=True
     )
-    assert made.json()["uid"] not in [Calendar.from_ical(e.data).walk("VEVENT")[0]["UID"] for e in other]
+    assert made.json()["uid"] not in [
+        Calendar.from_ical(e.data).walk("VEVENT")[0]["UID"] for e in other
+    ]
 
 
 def test_a_stale_etag_is_refused_and_delete_removes(server: ParleyServer, ada: Member) -> None:
@@ -173,7 +191,6 @@ def test_the_resource_attendee_gets_its_link_at_once(server: ParleyServer, ada: 
 
 def test_app_passwords_only(server: ParleyServer, ada: Member) -> None:
     from tests.browser.people import PASSWORD
-
     from tests.caldav.conftest import new_app_password
 
     with pytest.raises(error.AuthorizationError):
@@ -185,7 +202,9 @@ def test_app_passwords_only(server: ParleyServer, ada: Member) -> None:
     revoke = [part.split('"', 1)[0] for part in rows.split('action="/profile/app-passwords/')[1:]]
     csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     last = revoke[-1]
-    assert ada.web.post(f"/profile/app-passwords/{last}", data={"csrf_token": csrf}).status_code == 200
+    assert (
+        ada.web.post(f"/profile/app-passwords/{last}", data={"csrf_token": csrf}).status_code == 200
+    )
     answer = httpx.request("PROPFIND", f"{server.url}/dav/", auth=(ada.email, second))
     assert answer.status_code == 401
     assert answer.headers["www-authenticate"].startswith("Basic realm=")
