@@ -63,7 +63,11 @@ def render(event: CalendarEvent, site: calendar_site.CalendarSite) -> bytes:
     # bytes, hence the same ETag.
     component.pop("DTSTAMP")
     component.add("DTSTAMP", event.updated_at)
-    return ics.calendar([component])
+    # A VCALENDAR is given a new UID of its own each time it is written: leave it out.
+    whole = Calendar.from_ical(ics.calendar([component]))
+    whole.pop("UID", None)
+    data: bytes = whole.to_ical()
+    return data
 
 
 def etag_of(body: bytes) -> str:
