@@ -183,7 +183,7 @@ def test_the_resource_attendee_gets_its_link_at_once(server: ParleyServer, ada: 
     assert str(event["LOCATION"]) == link
     assert link in str(event["DESCRIPTION"])
     assert str(event["CONFERENCE"]) == link
-    resource = [a for a in event.get("ATTENDEE", []) if str(a).lower() == f"mailto:{RESOURCE}"]
+    resource = [a for a in event.attendees if str(a).lower() == f"mailto:{RESOURCE}"]
     assert resource and resource[0].params["PARTSTAT"] == "ACCEPTED"
     api = [e for e in parley_events(ada, start) if e["title"] == "Call from the phone"]
     assert api and api[0]["conference_url"] == link
