@@ -24,6 +24,7 @@ from parley.admin import pages as admin_pages
 from parley.admin import views as admin_views
 from parley.bbb import views as bbb_views
 from parley.bus import create_bus
+from parley.caldav import views as caldav_views
 from parley.calendar import pages as calendar_pages
 from parley.calendar import views as calendar_views
 from parley.csrf import CsrfCookieMiddleware
@@ -331,6 +332,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people_live.router)
     app.include_router(calendar_views.router, responses=refusals)
     app.include_router(calendar_views.feed_router, responses=refusals)
+    app.include_router(caldav_views.router)
     app.include_router(calendar_pages.router)
     app.include_router(calendar_pages.admin_router)
     app.include_router(session_api.router, responses=refusals)

@@ -1,7 +1,8 @@
 """Every domain's ORM models, imported so that the metadata knows all tables."""
 
-from parley.accounts.models import ApiToken, LoginSession, User
+from parley.accounts.models import ApiToken, AppPassword, LoginSession, User
 from parley.bbb.models import BbbAttendee, BbbMeeting
+from parley.caldav.models import ObjectName, SyncState
 from parley.calendar.models import Attendee, CalendarEvent, CalendarFeed, Conference
 from parley.db import Base
 from parley.documents.models import Presentation, SharedDocument, SharedUpdate, Stage
@@ -18,6 +19,7 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
+    "AppPassword",
     "Attendee",
     "BbbAttendee",
     "BbbMeeting",
@@ -31,6 +33,7 @@ __all__ = [
     "MeetingEvent",
     "MeetingRemoval",
     "Notification",
+    "ObjectName",
     "OutgoingEmail",
     "Presentation",
     "ProviderConfig",
@@ -43,6 +46,7 @@ __all__ = [
     "SharedUpdate",
     "SiteSetting",
     "Stage",
+    "SyncState",
     "User",
     "WaitingEntry",
     "metadata",

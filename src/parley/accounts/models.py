@@ -76,3 +76,22 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class AppPassword(Base):
+    """A password a member gives one program (a phone, a desktop calendar).
+
+    Shown once, stored with the site's password hash. `prefix` picks the row a password
+    belongs to (and tells them apart in a list), so one hash is checked per request.
+    """
+
+    __tablename__ = "caldav_app_passwords"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(NAME_MAX))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

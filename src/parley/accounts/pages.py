@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from parley import i18n, site
-from parley.accounts import service, verification
+from parley.accounts import app_passwords, service, verification
 from parley.accounts.models import User
 from parley.accounts.schemas import DisplayName, Email, Password, ProfileUpdate, TokenCreate
 from parley.accounts.web import (
@@ -252,9 +252,11 @@ async def _profile_page(
     errors: dict[str, str] | None = None,
     notice: str | None = None,
     new_token: str | None = None,
+    new_app_password: str | None = None,
     status_code: int = 200,
 ) -> Response:
     tokens = await service.list_api_tokens(db=db, user=user)
+    programs = await app_passwords.list_for(db=db, user=user)
     return render(
         request,
         "accounts/profile.html",
@@ -263,6 +265,9 @@ async def _profile_page(
             "notice": notice,
             "tokens": tokens,
             "new_token": new_token,
+            "app_passwords": programs,
+            "new_app_password": new_app_password,
+            "dav_url": f"{runtime_of(request).settings.effective_public_url}/.well-known/caldav",
         },
         status_code=status_code,
     )
@@ -323,3 +328,22 @@ async def revoke_token(
 ) -> Response:
     await service.revoke_api_token(db=db, user=user, token_id=token_id)
     return _redirect("/profile#tokens")
+
+
+@router.post("/profile/app-passwords")
+async def create_app_password(request: Request, user: CurrentUser, db: DbSession) -> Response:
+    form, errors = parse(TokenCreate, await form_data(request))
+    if form is None:
+        return await _profile_page(
+            request, user, db, errors={"app_password": errors.get("name", "")}, status_code=422
+        )
+    _row, password = await app_passwords.create(db=db, user=user, label=form.name)
+    return await _profile_page(request, user, db, new_app_password=password)
+
+
+@router.post("/profile/app-passwords/{password_id}/revoke")
+async def revoke_app_password(
+    request: Request, password_id: Id, user: CurrentUser, db: DbSession
+) -> Response:
+    await app_passwords.revoke(db=db, user=user, password_id=password_id)
+    return _redirect("/profile#app-passwords")

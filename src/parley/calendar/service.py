@@ -194,8 +194,12 @@ def _times_of(data: EventIn) -> Times:
     )
 
 
-async def create(*, db: AsyncSession, runtime: Runtime, organizer: User, data: EventIn) -> Saved:
-    """Save a new event of `organizer` and invite its attendees."""
+async def create(
+    *, db: AsyncSession, runtime: Runtime, organizer: User, data: EventIn, uid: str | None = None
+) -> Saved:
+    """Save a new event of `organizer` and invite its attendees.
+
+    `uid`: the one a calendar program chose (CalDAV); Parley makes one otherwise."""
     times = _times_of(data)
     site = await calendar_site.load(db=db)
     people = await people_of(db, data.attendees, organizer, site)
@@ -209,7 +213,7 @@ async def create(*, db: AsyncSession, runtime: Runtime, organizer: User, data: E
         wants_resource_link=any(p.is_resource for p in people),
     )
     event = CalendarEvent(
-        uid=new_uid(runtime.settings),
+        uid=uid or new_uid(runtime.settings),
         organizer_id=organizer.id,
         sequence=0,
         status=CONFIRMED,
