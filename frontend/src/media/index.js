@@ -722,7 +722,8 @@ export class Media {
     const video = /** @type {HTMLVideoElement | null} */ (
       document.querySelector("#spotlight .tile:not(.self) video") ||
         document.querySelector("#tiles .tile.talking:not(.self) video") ||
-        document.querySelector("#tiles .tile:not(.self) video, #tiles video")
+        document.querySelector("#tiles .tile:not(.self) video") ||
+        document.querySelector("#tiles video")
     );
     if (!video) throw new Error(_("Nobody's video is showing yet."));
     await video.requestPictureInPicture();

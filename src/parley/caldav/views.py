@@ -23,7 +23,7 @@ from parley.accounts.models import User
 from parley.caldav import store
 from parley.caldav import xml as dav
 from parley.caldav.xml import CALDAV, CS, DAV, tag
-from parley.deps import DbSession
+from parley.deps import DbSession, Id
 from parley.errors import ParleyError
 from parley.runtime import CurrentRuntime
 
@@ -305,7 +305,7 @@ async def root(request: Request, db: DbSession) -> Response:
 
 
 @router.api_route(f"{ROOT}principals/{{user_id}}/", methods=["OPTIONS", "PROPFIND"])
-async def principal(request: Request, user_id: int, db: DbSession) -> Response:
+async def principal(request: Request, user_id: Id, db: DbSession) -> Response:
     if request.method == "OPTIONS":
         return _options()
     try:
@@ -320,7 +320,7 @@ async def principal(request: Request, user_id: int, db: DbSession) -> Response:
 
 
 @router.api_route(f"{ROOT}calendars/{{user_id}}/", methods=["OPTIONS", "PROPFIND"])
-async def home(request: Request, user_id: int, db: DbSession) -> Response:
+async def home(request: Request, user_id: Id, db: DbSession) -> Response:
     if request.method == "OPTIONS":
         return _options()
     try:
@@ -348,7 +348,7 @@ async def home(request: Request, user_id: int, db: DbSession) -> Response:
 
 
 @router.api_route(f"{ROOT}calendars/{{user_id}}/{CALENDAR_NAME}/", methods=COLLECTION_METHODS)
-async def calendar(request: Request, user_id: int, db: DbSession) -> Response:
+async def calendar(request: Request, user_id: Id, db: DbSession) -> Response:
     if request.method == "OPTIONS":
         return _options()
     try:
@@ -466,7 +466,7 @@ def _check_preconditions(request: Request, current: store.CalendarObject | None)
 
 @router.api_route(f"{ROOT}calendars/{{user_id}}/{CALENDAR_NAME}/{{name}}", methods=OBJECT_METHODS)
 async def calendar_object(
-    request: Request, user_id: int, name: str, db: DbSession, runtime: CurrentRuntime
+    request: Request, user_id: Id, name: str, db: DbSession, runtime: CurrentRuntime
 ) -> Response:
     if request.method == "OPTIONS":
         return _options()
